@@ -1,0 +1,66 @@
+// Builds what bin/keytool runs:
+//  - dist/cli/keytool.mjs: the CLI, ESM, split so heavy parts (ink/React) load only when used;
+//  - dist/helper.cjs: the daemon helper, CommonJS, nothing but the protocol, keys and ACL;
+//  - dist/helper.blob: a V8 start-up snapshot of the helper (see src/helper/snapshot.ts), so that
+//    `keytool authenticate` starts about as fast as bare node.
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(root, 'dist');
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+
+// ink imports react-devtools-core only when DEV is set; bundle a stub in its place.
+const stub = path.join(dist, 'devtools-stub.mjs');
+writeFileSync(stub, 'export default { connectToDevTools() {} };\n');
+
+await build({
+  entryPoints: { keytool: path.join(root, 'src/cli/entry.ts') },
+  outdir: path.join(dist, 'cli'),
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  outExtension: { '.js': '.mjs' },
+  alias: { 'react-devtools-core': stub },
+  define: { 'process.env.DEV': '"false"' },
+  banner: { js: "import { createRequire as __keytoolCreateRequire } from 'node:module'; const require = __keytoolCreateRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
+rmSync(stub);
+
+const helperEntry = path.join(root, 'src/helper/entry.ts');
+if (existsSync(helperEntry)) {
+  await build({
+    entryPoints: [helperEntry],
+    outfile: path.join(dist, 'helper.cjs'),
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+  const snapshotEntry = path.join(root, 'src/helper/snapshot.ts');
+  if (existsSync(snapshotEntry)) {
+    await build({
+      entryPoints: [snapshotEntry],
+      outfile: path.join(dist, 'helper-snapshot.cjs'),
+      bundle: true,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      logLevel: 'warning',
+    });
+    // The blob is tied to this exact node binary; bin/keytool checks the version it was made for.
+    execFileSync(process.execPath, ['--snapshot-blob', path.join(dist, 'helper.blob'), '--build-snapshot', path.join(dist, 'helper-snapshot.cjs')], {
+      cwd: dist,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    writeFileSync(path.join(dist, 'helper.blob.node'), `${process.execPath}\n${process.version}\n`);
+  }
+}

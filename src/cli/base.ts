@@ -1,0 +1,27 @@
+// What every keytool command shares: the configuration-directory option and output helpers.
+import { Command, Option } from 'clipanion';
+import { configDir, configPaths, type ConfigPaths } from '../config.js';
+
+export abstract class KeytoolCommand extends Command {
+  configDirOption = Option.String('--config-dir', {
+    description: 'Guix configuration directory (default: $GUIX_CONFIGURATION_DIRECTORY, else /etc/guix)',
+  });
+
+  protected get config(): ConfigPaths {
+    return configPaths(configDir(this.configDirOption));
+  }
+
+  protected out(text: string): void {
+    this.context.stdout.write(text);
+  }
+
+  protected err(text: string): void {
+    this.context.stderr.write(text);
+  }
+
+  /** Colour only when the stream is a terminal and NO_COLOR is unset (clig.dev). */
+  protected colour(stream: NodeJS.WritableStream): boolean {
+    const env = this.context.env ?? process.env;
+    return Boolean((stream as { isTTY?: boolean }).isTTY) && !env.NO_COLOR && env.TERM !== 'dumb';
+  }
+}

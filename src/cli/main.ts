@@ -1,0 +1,85 @@
+// The keytool command line. clipanion parses; this wrapper fixes what clipanion does not do the
+// shell way: errors go to stderr, misuse exits 2, failures 1, and colour only on a terminal.
+import { Builtins, Cli, UsageError, type BaseContext } from 'clipanion';
+import { KeytoolError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { commands } from './commands/index.js';
+
+export interface RunContext {
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean; fd?: number };
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+}
+
+export function makeCli(colour: boolean): Cli {
+  const cli = new Cli({
+    binaryLabel: 'guix-keytool',
+    binaryName: 'keytool',
+    binaryVersion: VERSION,
+    enableColors: colour,
+    enableCapture: false,
+  });
+  cli.register(Builtins.HelpCommand);
+  for (const c of commands) cli.register(c);
+  return cli;
+}
+
+/** Run keytool with `argv` (without node and script); resolves to the exit status. */
+export async function run(argv: string[], ctx: RunContext): Promise<number> {
+  const colour = Boolean(ctx.stderr.isTTY) && !ctx.env.NO_COLOR && ctx.env.TERM !== 'dumb';
+  const cli = makeCli(colour);
+  const context = { ...Cli.defaultContext, ...ctx, colorDepth: colour ? 8 : 1 } as BaseContext & RunContext;
+  let command;
+  try {
+    command = cli.process(argv, context);
+  } catch (error) {
+    ctx.stderr.write(cli.error(error, { colored: colour }));
+    return 2;
+  }
+  if (command.help) {
+    ctx.stdout.write(cli.usage(command, { colored: colour && Boolean(ctx.stdout.isTTY), detailed: true }));
+    return 0;
+  }
+  command.context = context;
+  command.cli = {
+    binaryLabel: cli.binaryLabel,
+    binaryName: cli.binaryName,
+    binaryVersion: cli.binaryVersion,
+    enableCapture: false,
+    enableColors: colour,
+    definitions: () => cli.definitions(),
+    definition: (c) => cli.definition(c),
+    error: (e, o) => cli.error(e, o),
+    format: (c) => cli.format(c),
+    process: (i, sub) => cli.process(i, { ...context, ...sub }),
+    run: (i, sub) => cli.run(i, { ...context, ...sub }),
+    usage: (c, o) => cli.usage(c, o),
+  };
+  try {
+    return (await command.validateAndExecute()) ?? 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      ctx.stderr.write(cli.error(error, { colored: colour, command }));
+      return 2;
+    }
+    if (error instanceof KeytoolError) {
+      ctx.stderr.write(`keytool: ${error.message}\n`);
+      return error.exitCode;
+    }
+    const e = error as Error;
+    ctx.stderr.write(`keytool: internal error: ${e?.message ?? String(error)}\n`);
+    if (ctx.env.KEYTOOL_DEBUG) ctx.stderr.write(`${e?.stack ?? ''}\n`);
+    return 1;
+  }
+}
+
+/** Entry point of the CLI bundle. */
+export async function main(): Promise<void> {
+  process.exitCode = await run(process.argv.slice(2), {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+  });
+}
