@@ -1,0 +1,40 @@
+// The CLI wrapper's shell conventions: data on stdout, errors on stderr, exit 2 for misuse.
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/main.js';
+import { VERSION } from '../../src/version.js';
+import pkg from '../../package.json' with { type: 'json' };
+
+function capture() {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => (out += d));
+  stderr.on('data', (d) => (err += d));
+  return { stdout, stderr, get out() { return out; }, get err() { return err; } };
+}
+
+async function keytool(argv: string[]) {
+  const io = capture();
+  const code = await run(argv, { stdin: new PassThrough(), stdout: io.stdout, stderr: io.stderr, env: {} });
+  return { code, out: io.out, err: io.err };
+}
+
+describe('keytool command line', () => {
+  it('prints its version on stdout', async () => {
+    const r = await keytool(['--version']);
+    expect(r).toEqual({ code: 0, out: `keytool (guix-keytool) ${VERSION}\n`, err: '' });
+  });
+
+  it('keeps src/version.ts in step with package.json', () => {
+    expect(VERSION).toBe(pkg.version);
+  });
+
+  it('reports an unknown option on stderr with exit 2', async () => {
+    const r = await keytool(['--no-such-option']);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(/Unsupported option name/);
+  });
+});
