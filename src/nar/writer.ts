@@ -1,0 +1,181 @@
+// Streaming nar serialisation of a file tree (spec/guix-formats.md §1), byte for byte what the
+// daemon's dumpPath writes. Memory stays flat: file contents are read in chunks, and the only
+// per-tree state is a stack of open directories (their sorted entry names).
+import { open, lstat, readdir, readlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { NarError } from './errors.js';
+import { str, u64, padLength } from './wire.js';
+
+const CHUNK = 1 << 20;
+/** Small pieces are gathered into one chunk of about this size before being handed out. */
+const GATHER = 64 << 10;
+
+const tok = (s: string): Uint8Array => str(s);
+const T = {
+  magic: tok('nix-archive-1'),
+  open: tok('('),
+  close: tok(')'),
+  type: tok('type'),
+  regular: tok('regular'),
+  directory: tok('directory'),
+  symlink: tok('symlink'),
+  executable: tok('executable'),
+  empty: tok(''),
+  contents: tok('contents'),
+  target: tok('target'),
+  entry: tok('entry'),
+  name: tok('name'),
+  node: tok('node'),
+};
+const ZEROS = new Uint8Array(8);
+
+const SLASH = Buffer.from('/');
+const join = (dir: Buffer, name: Buffer): Buffer => Buffer.concat(dir.length && dir[dir.length - 1] === 0x2f ? [dir, name] : [dir, SLASH, name]);
+const show = (p: Buffer): string => p.toString('utf8');
+
+function kindOf(mode: number): string {
+  switch (mode & constants.S_IFMT) {
+    case constants.S_IFIFO: return 'fifo';
+    case constants.S_IFSOCK: return 'socket';
+    case constants.S_IFCHR: return 'character device';
+    case constants.S_IFBLK: return 'block device';
+    default: return 'unknown';
+  }
+}
+
+interface Frame {
+  path: Buffer;
+  names: Buffer[];
+  next: number;
+  /** This directory is an entry of its parent, whose `entry (... node` must be closed after it. */
+  inEntry: boolean;
+}
+
+export interface NarWriteOptions {
+  /** Called with the size of every file-content chunk read (for progress). */
+  onData?: (bytes: number) => void;
+}
+
+/**
+ * The nar of `root` (not followed if it is a symbolic link) as a stream of chunks. Chunks are
+ * fresh buffers the consumer may keep.
+ */
+export async function* narStream(root: string | Buffer, options: NarWriteOptions = {}): AsyncGenerator<Uint8Array> {
+  let pending: Uint8Array[] = [];
+  let pendingSize = 0;
+  const put = (b: Uint8Array): void => {
+    pending.push(b);
+    pendingSize += b.length;
+  };
+  const take = (): Uint8Array => {
+    const out = Buffer.concat(pending, pendingSize);
+    pending = [];
+    pendingSize = 0;
+    return out;
+  };
+
+  const stack: Frame[] = [];
+  const rootPath = typeof root === 'string' ? Buffer.from(root) : root;
+  put(T.magic);
+
+  // Writes one node; a directory only gets its header here and is pushed on the stack. Yields
+  // chunks of file data (and gathered headers before them) as it goes.
+  async function* node(path: Buffer, inEntry: boolean): AsyncGenerator<Uint8Array> {
+    let st;
+    try {
+      st = await lstat(path, { bigint: false });
+    } catch (e) {
+      throw new NarError(`cannot archive '${show(path)}': ${(e as Error).message}`);
+    }
+    if (st.isDirectory()) {
+      put(T.open); put(T.type); put(T.directory);
+      let names: Buffer[];
+      try {
+        names = await readdir(path, { encoding: 'buffer' });
+      } catch (e) {
+        throw new NarError(`cannot read directory '${show(path)}': ${(e as Error).message}`);
+      }
+      names.sort(Buffer.compare);
+      stack.push({ path, names, next: 0, inEntry });
+      return;
+    }
+    if (st.isSymbolicLink()) {
+      let target: Buffer;
+      try {
+        target = await readlink(path, { encoding: 'buffer' });
+      } catch (e) {
+        throw new NarError(`cannot read symbolic link '${show(path)}': ${(e as Error).message}`);
+      }
+      put(T.open); put(T.type); put(T.symlink); put(T.target); put(str(target)); put(T.close);
+    } else if (st.isFile()) {
+      yield* regular(path);
+    } else {
+      throw new NarError(`file '${show(path)}' has an unsupported type (${kindOf(st.mode)})`);
+    }
+    if (inEntry) put(T.close);
+  }
+
+  async function* regular(path: Buffer): AsyncGenerator<Uint8Array> {
+    let fh;
+    try {
+      fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (e) {
+      throw new NarError(`cannot read '${show(path)}': ${(e as Error).message}`);
+    }
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) throw new NarError(`file '${show(path)}' changed type while being archived`);
+      const size = st.size;
+      put(T.open); put(T.type); put(T.regular);
+      if (st.mode & 0o100) { put(T.executable); put(T.empty); }
+      put(T.contents); put(u64(size));
+      let done = 0;
+      while (done < size) {
+        const want = Math.min(size - done, CHUNK);
+        const buf = Buffer.allocUnsafe(want);
+        let got = 0;
+        while (got < want) {
+          const { bytesRead } = await fh.read(buf, got, want - got, null);
+          if (bytesRead === 0) throw new NarError(`file '${show(path)}' shrank while being archived`);
+          got += bytesRead;
+        }
+        done += want;
+        options.onData?.(want);
+        if (pendingSize + want <= GATHER) put(buf);
+        else {
+          if (pendingSize) yield take();
+          yield buf;
+        }
+      }
+      const pad = padLength(size);
+      if (pad) put(ZEROS.subarray(0, pad));
+      put(T.close);
+    } catch (e) {
+      if (e instanceof NarError) throw e;
+      throw new NarError(`cannot read '${show(path)}': ${(e as Error).message}`);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  yield* node(rootPath, false);
+  while (stack.length) {
+    const top = stack[stack.length - 1]!;
+    if (top.next < top.names.length) {
+      const name = top.names[top.next++]!;
+      put(T.entry); put(T.open); put(T.name); put(str(name)); put(T.node);
+      yield* node(join(top.path, name), true);
+    } else {
+      stack.pop();
+      put(T.close);
+      if (top.inEntry) put(T.close);
+    }
+    if (pendingSize >= GATHER) yield take();
+  }
+  if (pendingSize) yield take();
+}
+
+export interface NarDigest {
+  sha256: Uint8Array;
+  size: number;
+}

@@ -1,0 +1,41 @@
+// Shared helpers for the nar tests: scratch directories, small trees, collecting streams.
+import { mkdirSync, mkdtempSync, writeFileSync, symlinkSync, chmodSync } from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { TMP_ROOT } from '../support/oracle.js';
+import { narStream } from '../../src/nar/writer.js';
+
+export function scratch(prefix: string): string {
+  mkdirSync(TMP_ROOT, { recursive: true });
+  return mkdtempSync(path.join(TMP_ROOT, `nar-${prefix}-`));
+}
+
+export async function collect(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const c of source) parts.push(c);
+  return Buffer.concat(parts);
+}
+
+export const narOf = (p: string): Promise<Buffer> => collect(narStream(p));
+export const sha256hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+/** The tree of spec appendix A.2: B (empty), a.txt, link -> a.txt, sub/run.sh (0755). */
+export function appendixTree(dir: string): string {
+  mkdirSync(path.join(dir, 'sub'), { recursive: true });
+  writeFileSync(path.join(dir, 'B'), '');
+  writeFileSync(path.join(dir, 'a.txt'), 'hello\n');
+  symlinkSync('a.txt', path.join(dir, 'link'));
+  writeFileSync(path.join(dir, 'sub', 'run.sh'), '#!/bin/sh\necho hi\n');
+  chmodSync(path.join(dir, 'sub', 'run.sh'), 0o755);
+  return dir;
+}
+
+/** A single file holding "hello\n" (A.2), with the given mode. */
+export function helloFile(dir: string, mode = 0o644): string {
+  const p = path.join(dir, `hello-${mode.toString(8)}`);
+  writeFileSync(p, 'hello\n');
+  chmodSync(p, mode);
+  return p;
+}
+
+export const fromHexBlocks = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
