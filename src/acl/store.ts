@@ -2,12 +2,13 @@
 // missing (as Guix's `current-acl` does). Writers (authorize, deauthorize, the editor) go through
 // `updateAcl`, which holds the ACL lock and writes atomically.
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import type { ConfigPaths } from '../config.js';
 import { KeytoolError } from '../errors.js';
 import { isAtom, isList, atomText, type SexpList } from '../sexp/model.js';
 import { parseSexp, SexpError } from '../sexp/index.js';
 import { writeFileAtomic } from '../fsutil/atomic.js';
+import { withLock } from '../fsutil/lock.js';
 import { aclKeys, printAcl } from './acl.js';
 
 export interface AclSnapshot {
@@ -40,9 +41,28 @@ export function parseAclBytes(bytes: Uint8Array, file: string): SexpList[] {
   }
 }
 
+/** A file's bytes, or a KeytoolError that says why it cannot be read. */
+export function readKeyFileBytes(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new KeytoolError(`${file}: no such file`);
+    if (code === 'EACCES' || code === 'EPERM') throw new KeytoolError(`${file}: permission denied`);
+    if (code === 'EISDIR') throw new KeytoolError(`${file}: is a directory`);
+    throw new KeytoolError(`${file}: ${(e as Error).message}`);
+  }
+}
+
 /** Read a public key file: `(public-key ...)` or an error naming the file. */
 export function readPublicKeyFile(file: string): SexpList {
-  const sexp = parseSexp(readFileSync(file));
+  let sexp;
+  try {
+    sexp = parseSexp(readKeyFileBytes(file));
+  } catch (e) {
+    if (e instanceof SexpError) throw new KeytoolError(`${file}: failed to read public key: ${e.message}`);
+    throw e;
+  }
   if (!isList(sexp) || !isAtom(sexp.items[0]) || atomText(sexp.items[0]) !== 'public-key') {
     throw new KeytoolError(`${file}: s-expression does not denote a public key`);
   }
@@ -76,4 +96,65 @@ export function loadAcl(paths: ConfigPaths, options: { create?: boolean } = {}):
     return { keys, exists: true, digest: digestOf(text), isSymlink: false };
   }
   return { keys: [], exists: false, digest: '', isSymlink };
+}
+
+/** The ACL changed on disk since the writer read it (someone else saved in between). */
+export class AclConflictError extends KeytoolError {
+  constructor(file: string) {
+    super(`${file} changed on disk since it was read; reload it and try again`);
+  }
+}
+
+/** The lock every ACL writer (and `generate`) holds: `<acl>.lock`, beside the ACL. */
+export const aclLockPath = (paths: ConfigPaths): string => `${paths.acl}.lock`;
+
+/** Run `body` holding the ACL lock (re-entrant within this process). */
+export function withAclLock<T>(paths: ConfigPaths, body: () => T): T {
+  return withLock(aclLockPath(paths), body, { what: `the access-control list ${paths.acl}` });
+}
+
+export interface UpdateAclOptions {
+  /** Refuse (AclConflictError) unless the file's digest is still this ('' = the file is absent). */
+  expectDigest?: string;
+  /** Told before a symbolic link at the ACL path is replaced by a regular file. */
+  onReplaceSymlink?: (linkTarget: string) => void;
+  /** For tests: called with the temporary file just before it is renamed over the ACL. */
+  beforeRename?: (fd: number, tempPath: string) => void;
+}
+
+/**
+ * Change the ACL: hold the lock, re-read the file (a missing ACL starts as Guix would create it:
+ * the local public key alone, if there is one), apply `change`, and replace the file atomically
+ * (mode 0644) in Guix's `write-acl` format. `change` may throw to abandon the update; nothing is
+ * written then. Returns the new snapshot.
+ */
+export function updateAcl(
+  paths: ConfigPaths,
+  change: (keys: SexpList[]) => SexpList[],
+  options: UpdateAclOptions = {},
+): AclSnapshot {
+  if (!existsSync(paths.dir)) {
+    throw new KeytoolError(`configuration directory ${paths.dir} does not exist`);
+  }
+  return withAclLock(paths, () => {
+    const current = loadAcl(paths, { create: false });
+    if (options.expectDigest !== undefined && options.expectDigest !== current.digest) {
+      throw new AclConflictError(paths.acl);
+    }
+    const start = current.exists || !existsSync(paths.publicKey) ? current.keys : [readPublicKeyFile(paths.publicKey)];
+    const keys = change([...start]);
+    if (current.isSymlink) options.onReplaceSymlink?.(readlinkSync(paths.acl));
+    const bytes = printAcl(keys);
+    try {
+      writeFileAtomic(paths.acl, bytes, { mode: 0o644, beforeRename: options.beforeRename });
+    } catch (e) {
+      if (e instanceof KeytoolError) throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+        throw new KeytoolError(`cannot write access-control list ${paths.acl}: permission denied`);
+      }
+      throw new KeytoolError(`cannot write access-control list ${paths.acl}: ${(e as Error).message}`);
+    }
+    return { keys, exists: true, digest: digestOf(bytes), isSymlink: false };
+  });
 }
