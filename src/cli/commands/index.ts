@@ -2,13 +2,13 @@
 // Command files stay light (clipanion + typanion only) and `await import()` their work.
 import type { CommandClass } from 'clipanion';
 import { VersionCommand } from './version.js';
-import { GenerateCommand } from './generate.js';
-import { AuthorizeCommand } from './authorize.js';
-import { DeauthorizeCommand } from './deauthorize.js';
-import { ListCommand } from './list.js';
-import { ShowCommand } from './show.js';
-import { SignCommand } from './sign.js';
-import { VerifyCommand } from './verify.js';
+// import { GenerateCommand } from './generate.js';
+// import { AuthorizeCommand } from './authorize.js';
+// import { DeauthorizeCommand } from './deauthorize.js';
+// import { ListCommand } from './list.js';
+// import { ShowCommand } from './show.js';
+// import { SignCommand } from './sign.js';
+// import { VerifyCommand } from './verify.js';
 
 export const commands: CommandClass[] = [
   VersionCommand,
