@@ -25,8 +25,10 @@ const BREAK_LOCK_STALE_MS = 10_000;
 /** Locks this process holds, with their nesting depth: taking a held lock again is a no-op. */
 const held = new Map<string, number>();
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
+// Created on first use: the helper's V8 start-up snapshot cannot hold a SharedArrayBuffer.
+let sleeper: Int32Array | undefined;
 function sleepMs(ms: number): void {
+  sleeper ??= new Int32Array(new SharedArrayBuffer(4));
   Atomics.wait(sleeper, 0, 0, ms);
 }
 

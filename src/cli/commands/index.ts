@@ -2,21 +2,21 @@
 // Command files stay light (clipanion + typanion only) and `await import()` their work.
 import type { CommandClass } from 'clipanion';
 import { VersionCommand } from './version.js';
-// import { GenerateCommand } from './generate.js';
-// import { AuthorizeCommand } from './authorize.js';
-// import { DeauthorizeCommand } from './deauthorize.js';
-// import { ListCommand } from './list.js';
-// import { ShowCommand } from './show.js';
-// import { SignCommand } from './sign.js';
-// import { VerifyCommand } from './verify.js';
+import { GenerateCommand } from './generate.js';
+import { AuthorizeCommand } from './authorize.js';
+import { DeauthorizeCommand } from './deauthorize.js';
+import { ListCommand } from './list.js';
+import { ShowCommand } from './show.js';
+import { SignCommand } from './sign.js';
+import { VerifyCommand } from './verify.js';
 
 export const commands: CommandClass[] = [
   VersionCommand,
-  // GenerateCommand, (registered once src/crypto/index.ts lands)
-  // AuthorizeCommand, (registered once src/crypto/index.ts lands)
-  // DeauthorizeCommand, (registered once src/crypto/index.ts lands)
-  // ListCommand, (registered once src/crypto/index.ts lands)
-  // ShowCommand, (registered once src/crypto/index.ts lands)
-  // SignCommand, (registered once src/crypto/index.ts lands)
-  // VerifyCommand, (registered once src/crypto/index.ts lands)
+  GenerateCommand,
+  AuthorizeCommand,
+  DeauthorizeCommand,
+  ListCommand,
+  ShowCommand,
+  SignCommand,
+  VerifyCommand,
 ];
