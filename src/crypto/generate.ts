@@ -1,0 +1,138 @@
+// Key generation from libgcrypt genkey parameters, for the cases Guix uses:
+//   (genkey (ecdsa (curve Ed25519) (flags rfc6979)))   the default of `guix archive --generate-key`
+//   (genkey (ecdsa (curve "NIST P-256")))               also P-384, P-521, secp256k1, aliases, (nbits N)
+//   (genkey (rsa (nbits 4:4096)))                       optionally (rsa-use-e E)
+// The keys have libgcrypt's exact layout: ECC `(ecc (curve NAME) (q ..) (d ..))` with libgcrypt's
+// clamped 255-bit d for Ed25519; RSA `(rsa (n)(e)(d)(p)(q)(u))` with p < q, u = p⁻¹ mod q,
+// d = e⁻¹ mod lcm(p−1, q−1), numbers in libgcrypt's signed STD form (00 before a set top bit).
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { KeytoolError } from '../errors.js';
+import { findToken, parseSexp } from '../sexp/index.js';
+import { atom, atomText, isAtom, isList, list, type Sexp, type SexpList } from '../sexp/model.js';
+import { ed25519PublicFromSecret } from './ecdsa-ed25519.js';
+import { P256, P384, P521, SECP256K1, weierstrassPublicFromSecret, type WeierstrassCurve } from './ecdsa-weierstrass.js';
+import { bigIntToStd, bytesToBigInt, invert } from './mpi.js';
+
+export const DEFAULT_GENKEY = '(genkey (ecdsa (curve Ed25519) (flags rfc6979)))';
+
+const fail = (why: string): never => {
+  throw new KeytoolError(`key generation failed: ${why}`);
+};
+
+const WEIERSTRASS_NAMES: Record<string, WeierstrassCurve> = {};
+for (const [c, names] of [
+  [P256, ['NIST P-256', '1.2.840.10045.3.1.7', 'prime256v1', 'secp256r1', 'nistp256']],
+  [P384, ['NIST P-384', '1.3.132.0.34', 'secp384r1', 'nistp384']],
+  [P521, ['NIST P-521', '1.3.132.0.35', 'secp521r1', 'nistp521']],
+  [SECP256K1, ['secp256k1', '1.3.132.0.10']],
+] as const) {
+  for (const n of names) WEIERSTRASS_NAMES[n] = c;
+}
+const BY_NBITS: Record<string, WeierstrassCurve> = { '256': P256, '384': P384, '521': P521 };
+
+function paramText(algo: SexpList, name: string): string | undefined {
+  const v = findToken(algo, name)?.items[1];
+  return isAtom(v) ? atomText(v) : undefined;
+}
+
+/**
+ * A new key pair for genkey parameters (an S-expression, or its text). Returns the two lists
+ * Guix writes to signing-key.pub and signing-key.sec (print them with printAdvanced).
+ * KeytoolError("key generation failed: ...") with libgcrypt's reason for what it refuses too.
+ */
+export function generateKeyPair(params: Sexp | string = DEFAULT_GENKEY): { publicKey: SexpList; secretKey: SexpList } {
+  const s = typeof params === 'string' ? parseSexp(params) : params;
+  const genkey = isList(s) ? findToken(s, 'genkey') : undefined;
+  if (!genkey) fail('Invalid object: expected (genkey (ALGORITHM ...))');
+  const algo = genkey!.items[1];
+  if (!isList(algo) || !isAtom(algo.items[0])) return fail('Missing item in object: expected (genkey (ALGORITHM ...))');
+  const name = atomText(algo.items[0]);
+  switch (name) {
+    case 'ecc':
+    case 'ecdsa':
+      return generateEcc(algo);
+    case 'eddsa':
+      return fail('EdDSA keys cannot sign Guix\'s data; use `(genkey (ecdsa (curve Ed25519) (flags rfc6979)))`');
+    case 'rsa':
+      return generateRsa(algo);
+    case 'dsa':
+    case 'elg':
+      return fail(`${name.toUpperCase()} keys are not supported (ECDSA and RSA only)`);
+    default:
+      return fail('Invalid public key algorithm');
+  }
+}
+
+function generateEcc(algo: SexpList): { publicKey: SexpList; secretKey: SexpList } {
+  const flags = findToken(algo, 'flags')?.items.slice(1).filter(isAtom).map(atomText) ?? [];
+  if (flags.includes('eddsa')) fail('EdDSA keys ((flags eddsa)) cannot sign Guix\'s data; use `(genkey (ecdsa (curve Ed25519) (flags rfc6979)))`');
+  const curveName = paramText(algo, 'curve');
+  const nbits = paramText(algo, 'nbits');
+  let printed: string;
+  let q: Uint8Array;
+  let d: Uint8Array;
+  if (curveName === 'Ed25519' || curveName === '1.3.6.1.4.1.11591.15.1' || curveName === '1.3.101.112') {
+    // libgcrypt's ECDSA-on-Ed25519 secret: 256 random bits, top bit clear, bit 254 set,
+    // low three bits clear (so always above the group order; Q = (d mod n)·G).
+    d = new Uint8Array(randomBytes(32));
+    d[0] = (d[0]! & 0x7f) | 0x40;
+    d[31] = d[31]! & 0xf8;
+    q = ed25519PublicFromSecret(bytesToBigInt(d));
+    printed = 'Ed25519';
+  } else {
+    let c: WeierstrassCurve | undefined;
+    if (curveName !== undefined) {
+      c = WEIERSTRASS_NAMES[curveName];
+      if (!c) fail(curveName === 'Ed448' ? 'Ed448 keys are EdDSA-only in libgcrypt and cannot sign Guix\'s data' : `Unknown elliptic curve '${curveName}'`);
+    } else if (nbits !== undefined) {
+      c = BY_NBITS[nbits];
+      if (!c) fail(`Unknown elliptic curve: no curve of ${nbits} bits (256, 384 or 521)`);
+    } else {
+      fail('Missing parameter: (curve NAME) or (nbits N)');
+    }
+    const n = c!.group.n;
+    let k: bigint;
+    do k = bytesToBigInt(randomBytes(Math.ceil(c!.group.qbits / 8))) >> BigInt(Math.ceil(c!.group.qbits / 8) * 8 - c!.group.qbits);
+    while (k < 1n || k >= n);
+    d = bigIntToStd(k);
+    q = weierstrassPublicFromSecret(c!, k);
+    printed = c!.name;
+  }
+  const curve = list('curve', printed);
+  return {
+    publicKey: list('public-key', list('ecc', curve, list('q', atom(q)))),
+    secretKey: list('private-key', list('ecc', curve, list('q', atom(q)), list('d', atom(d)))),
+  };
+}
+
+function generateRsa(algo: SexpList): { publicKey: SexpList; secretKey: SexpList } {
+  const nbitsText = paramText(algo, 'nbits');
+  if (nbitsText === undefined) fail('Missing parameter: (nbits N), e.g. (genkey (rsa (nbits 4:4096)))');
+  if (!/^[0-9]+$/.test(nbitsText!)) fail(`Invalid value for nbits: '${nbitsText}'`);
+  const nbits = Number(nbitsText);
+  if (nbits < 1024 || nbits > 16384) fail(`RSA keys of ${nbits} bits are not supported (1024 to 16384)`);
+  let e = 65537n;
+  const useE = findToken(algo, 'rsa-use-e')?.items[1];
+  if (isAtom(useE)) {
+    const t = atomText(useE);
+    e = /^[0-9]+$/.test(t) ? BigInt(t) : bytesToBigInt(useE.bytes);
+    if (e === 0n) e = 65537n; // libgcrypt: 0 means its default
+    if (e < 3n || e % 2n === 0n || e > 0xffffffffn) fail(`unusable RSA exponent ${e}`);
+  }
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: nbits, publicExponent: Number(e) });
+  const jwk = privateKey.export({ format: 'jwk' });
+  const num = (v: string | undefined): bigint => bytesToBigInt(Buffer.from(v!, 'base64url'));
+  const n = num(jwk.n);
+  let p = num(jwk.p);
+  let q = num(jwk.q);
+  if (p > q) [p, q] = [q, p];
+  const gcd = (a: bigint, b: bigint): bigint => (b === 0n ? a : gcd(b, a % b));
+  const lcm = ((p - 1n) * (q - 1n)) / gcd(p - 1n, q - 1n);
+  const d = invert(e, lcm);
+  const u = invert(p, q);
+  const mpi = (name: string, v: bigint) => list(name, atom(bigIntToStd(v)));
+  return {
+    publicKey: list('public-key', list('rsa', mpi('n', n), mpi('e', e))),
+    secretKey: list('private-key', list('rsa', mpi('n', n), mpi('e', e), mpi('d', d), mpi('p', p), mpi('q', q), mpi('u', u))),
+  };
+}

@@ -1,0 +1,416 @@
+// Keys read from libgcrypt key S-expressions, behind one interface whatever the algorithm:
+// `(public-key (ecc (curve Ed25519) (q #..#)))`, `(public-key (rsa (n #..#) (e #..#)))`, and the
+// `(private-key ...)` halves with d (and p q u for RSA). Parsed like libgcrypt: the key list is
+// found by its token, the algorithm is the head of its second element, parameters by name.
+import { KeytoolError } from '../errors.js';
+import { findToken, printCanonical } from '../sexp/index.js';
+import { atom, atomText, isAtom, isList, list, type Sexp, type SexpAtom, type SexpList } from '../sexp/model.js';
+import { ecdsaSign, ecdsaVerify, type EcdsaGroup } from './ecdsa.js';
+import { decodeEd25519Point, ed25519Group, ed25519PublicFromSecret, Point as EdPoint, type EdPoint as EdPointT } from './ecdsa-ed25519.js';
+import { decodeWeierstrassPoint, P256, P384, P521, SECP256K1, weierstrassPublicFromSecret, type WeierstrassCurve } from './ecdsa-weierstrass.js';
+import { bigIntToBytes, bytesToBigInt } from './mpi.js';
+import { RsaPrivate, RsaPublic } from './rsa.js';
+
+export interface PublicKey {
+  /** The `(public-key ...)` list as given. */
+  readonly sexp: SexpList;
+  /** 'ecdsa-ed25519' | 'ecdsa-p256' | 'ecdsa-p384' | 'ecdsa-p521' | 'ecdsa-secp256k1' | 'rsa' */
+  readonly kind: string;
+  /** What keytool shows: 'ECDSA/Ed25519', 'ECDSA/NIST P-256', 'RSA-4096', … */
+  readonly description: string;
+  /** Whether `sigVal` is a valid signature of `data` (`(data (flags ..) (hash ALGO VALUE))`) by
+   *  this key, as gcry_pk_verify decides. Never throws: anything malformed is false. */
+  verify(data: SexpList, sigVal: SexpList): boolean;
+  /** Why `verify` would say false (undefined when it would say true). */
+  problem(data: SexpList, sigVal: SexpList): string | undefined;
+  /** Precompute what makes repeated verification fast (a scalar-multiplication table for the
+   *  ECC point, the OpenSSL key for RSA). Optional: costs ~10–30 ms once per key; the helper
+   *  calls it for its ACL keys and signing key at start-up. */
+  prepare(): void;
+}
+
+export interface KeyPair {
+  readonly publicKey: PublicKey;
+  /** The `(sig-val ...)` for a `(data ...)` list; throws KeytoolError when the data is unusable. */
+  sign(data: SexpList): SexpList;
+}
+
+export const EDDSA_SIGN_ERROR =
+  'EdDSA keys cannot sign Guix\'s data (libgcrypt: Invalid object); use an ECDSA key such as `(genkey (ecdsa (curve Ed25519) (flags rfc6979)))`';
+export const EDDSA_VERIFY_ERROR =
+  'EdDSA keys ((flags eddsa)) cannot verify Guix\'s signatures (libgcrypt: Invalid object); Guix keys are ECDSA, made by `(genkey (ecdsa (curve Ed25519) (flags rfc6979)))`';
+
+// ---------------------------------------------------------------------------------------------
+// Reading parameters
+
+const text = (s: Sexp | undefined): string | undefined => (isAtom(s) ? atomText(s) : undefined);
+
+/** The atom after `name` in the first `(name VALUE)` list inside `algo`. */
+function param(algo: SexpList, name: string): SexpAtom | undefined {
+  const l = findToken(algo, name);
+  const v = l?.items[1];
+  return isAtom(v) ? v : undefined;
+}
+
+function requireParam(algo: SexpList, name: string, what: string): SexpAtom {
+  const v = param(algo, name);
+  if (!v) throw new KeytoolError(`${what} has no (${name} ...) parameter`);
+  return v;
+}
+
+/** `(flags a b ...)` of a key or data list, as names. */
+function flagsOf(l: SexpList): string[] | undefined {
+  const f = findToken(l, 'flags');
+  return f?.items.slice(1).filter(isAtom).map(atomText);
+}
+
+/** The algorithm list of a key: the second element of the list headed by `token`. */
+function algorithmList(s: Sexp, token: 'public-key' | 'private-key', what: string): { key: SexpList; algo: SexpList; name: string } {
+  if (!isList(s)) throw new KeytoolError(`${what} is not a (${token} ...) S-expression`);
+  const key = findToken(s, token);
+  if (!key) {
+    const head = text(s.items[0]);
+    throw new KeytoolError(`${what} is not a (${token} ...) S-expression${head ? ` (it is a (${head} ...))` : ''}`);
+  }
+  const algo = key.items[1];
+  const name = isList(algo) ? text(algo.items[0]) : undefined;
+  if (!isList(algo) || name === undefined) throw new KeytoolError(`${what} has no algorithm: expected (${token} (ALGORITHM ...))`);
+  return { key, algo, name };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Curves by libgcrypt name (ecc-curves.c names and aliases; matched exactly, as libgcrypt does)
+
+type CurveInfo = { kind: 'ed25519' } | { kind: 'weierstrass'; curve: WeierstrassCurve } | { kind: 'eddsa-only'; name: string };
+
+const CURVES: Record<string, CurveInfo> = {};
+for (const n of ['Ed25519', '1.3.6.1.4.1.11591.15.1', '1.3.101.112']) CURVES[n] = { kind: 'ed25519' };
+for (const [c, names] of [
+  [P256, ['NIST P-256', '1.2.840.10045.3.1.7', 'prime256v1', 'secp256r1', 'nistp256']],
+  [P384, ['NIST P-384', '1.3.132.0.34', 'secp384r1', 'nistp384']],
+  [P521, ['NIST P-521', '1.3.132.0.35', 'secp521r1', 'nistp521']],
+  [SECP256K1, ['secp256k1', '1.3.132.0.10']],
+] as const) {
+  for (const n of names) CURVES[n] = { kind: 'weierstrass', curve: c };
+}
+for (const n of ['Ed448', '1.3.101.113']) CURVES[n] = { kind: 'eddsa-only', name: 'Ed448' };
+
+/** The curve of an ECC key list; KeytoolError for EdDSA, unknown or missing curves. */
+function eccCurve(algo: SexpList, what: string, eddsaMessage: string): CurveInfo & { kind: 'ed25519' | 'weierstrass' } {
+  const name = text(findToken(algo, 'curve')?.items[1]);
+  if (name === undefined) throw new KeytoolError(`${what} names no curve: expected (curve NAME); explicit curve parameters are not supported`);
+  if ((flagsOf(algo) ?? []).includes('eddsa') || text(algo.items[0]) === 'eddsa') throw new KeytoolError(eddsaMessage);
+  const info = CURVES[name];
+  if (!info) throw new KeytoolError(`${what} uses an unknown elliptic curve '${name}'`);
+  if (info.kind === 'eddsa-only') throw new KeytoolError(`${what} is an ${info.name} key, which libgcrypt uses only for EdDSA: ${eddsaMessage}`);
+  return info;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data: `(data (flags rfc6979|pkcs1) (hash ALGO VALUE))`
+
+interface HashData {
+  flags: string[] | undefined;
+  algo: string;
+  value: Uint8Array;
+}
+
+/** The hash of a data list (first `(hash ALGO VALUE)`), or why there is none. */
+export function readHashData(data: SexpList): HashData | string {
+  const h = findToken(data, 'hash');
+  if (!h) return 'the data has no (hash ALGORITHM VALUE)';
+  const algo = text(h.items[1]);
+  const value = h.items[2];
+  if (algo === undefined || !isAtom(value)) return 'the data\'s (hash ...) is not (hash ALGORITHM VALUE)';
+  return { flags: flagsOf(data), algo, value: value.bytes };
+}
+
+/** The numbers of `(sig-val (ALGO (name #..#) ...))`, or why they cannot be read. */
+function sigValNumbers(sigVal: SexpList, algos: readonly string[], names: readonly string[]): bigint[] | string {
+  const l = findToken(sigVal, 'sig-val') ?? sigVal;
+  const algoList = l.items[1];
+  const algo = isList(algoList) ? text(algoList.items[0]) : undefined;
+  if (!isList(algoList) || algo === undefined) return 'the sig-val has no (ALGORITHM ...) list';
+  if (!algos.includes(algo)) return `the sig-val is for '${algo}', the key needs ${algos.map((a) => `'${a}'`).join(' or ')}`;
+  const out: bigint[] = [];
+  for (const name of names) {
+    const v = param(algoList, name);
+    if (!v) return `the sig-val has no (${name} ...)`;
+    out.push(bytesToBigInt(v.bytes));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// ECDSA keys
+
+/** Verifications of one key after which its table is built without being asked. */
+const AUTO_PREPARE_AFTER = 2;
+
+class EcdsaPublicKey<P> implements PublicKey {
+  private uses = 0;
+  constructor(
+    readonly sexp: SexpList,
+    readonly kind: string,
+    readonly description: string,
+    readonly group: EcdsaGroup<P>,
+    readonly point: P,
+    private readonly precompute: () => void,
+  ) {}
+
+  prepare(): void {
+    this.precompute();
+  }
+
+  verify(data: SexpList, sigVal: SexpList): boolean {
+    return this.problem(data, sigVal) === undefined;
+  }
+
+  problem(data: SexpList, sigVal: SexpList): string | undefined {
+    try {
+      const h = readHashData(data);
+      if (typeof h === 'string') return h;
+      // libgcrypt 1.10.1: data without (flags ...) is "Conflicting use" for ECDSA.
+      if (h.flags === undefined) return 'the data has no (flags ...) (libgcrypt: Conflicting use)';
+      if (h.flags.includes('eddsa')) return 'the data asks for EdDSA (flags eddsa), the key is ECDSA';
+      const rs = sigValNumbers(sigVal, ['ecdsa', 'ecc'], ['r', 's']);
+      if (typeof rs === 'string') return rs;
+      if (++this.uses === AUTO_PREPARE_AFTER) this.prepare();
+      const ok = ecdsaVerify(this.group, this.point, h.value, { r: rs[0]!, s: rs[1]! });
+      return ok ? undefined : 'bad signature';
+    } catch (e) {
+      return `verification failed: ${(e as Error).message}`;
+    }
+  }
+}
+
+/** The decoded public point of an ECC key, with its group and names. */
+interface EccParts {
+  kind: string;
+  description: string;
+  group: EcdsaGroup<unknown>;
+  decode(q: Uint8Array): unknown;
+  publicFromSecret(d: bigint): Uint8Array;
+  precompute(point: unknown): void;
+}
+
+const ED25519_PARTS: EccParts = {
+  kind: 'ecdsa-ed25519',
+  description: 'ECDSA/Ed25519',
+  group: ed25519Group as EcdsaGroup<unknown>,
+  decode: decodeEd25519Point,
+  publicFromSecret: ed25519PublicFromSecret,
+  precompute: (p) => void (p as EdPointT).precompute(8, false),
+};
+
+function weierstrassParts(c: WeierstrassCurve): EccParts {
+  return {
+    kind: c.kind,
+    description: c.description,
+    group: c.group as EcdsaGroup<unknown>,
+    decode: (q) => decodeWeierstrassPoint(c, q),
+    publicFromSecret: (d) => weierstrassPublicFromSecret(c, d),
+    precompute: (p) => void (p as { precompute(w: number, lazy: boolean): unknown }).precompute(8, false),
+  };
+}
+
+function eccParts(algo: SexpList, what: string, eddsaMessage: string): EccParts {
+  const info = eccCurve(algo, what, eddsaMessage);
+  return info.kind === 'ed25519' ? ED25519_PARTS : weierstrassParts(info.curve);
+}
+
+function eccPublicKey(key: SexpList, algo: SexpList, what: string): PublicKey {
+  const parts = eccParts(algo, what, EDDSA_VERIFY_ERROR);
+  const q = requireParam(algo, 'q', what);
+  const point = parts.decode(q.bytes);
+  if (point === undefined) throw new KeytoolError(`${what}: q is not a valid point of the curve (${parts.description})`);
+  let prepared = false;
+  const precompute = () => {
+    if (prepared) return;
+    prepared = true;
+    parts.precompute(point);
+  };
+  return new EcdsaPublicKey(key, parts.kind, parts.description, parts.group, point, precompute);
+}
+
+// ---------------------------------------------------------------------------------------------
+// RSA keys
+
+class RsaPublicKey implements PublicKey {
+  readonly kind = 'rsa';
+  readonly description: string;
+  constructor(
+    readonly sexp: SexpList,
+    readonly rsa: RsaPublic,
+  ) {
+    this.description = `RSA-${rsa.bits}`;
+  }
+
+  prepare(): void {
+    this.rsa.prepare();
+  }
+
+  verify(data: SexpList, sigVal: SexpList): boolean {
+    return this.problem(data, sigVal) === undefined;
+  }
+
+  problem(data: SexpList, sigVal: SexpList): string | undefined {
+    try {
+      const h = readHashData(data);
+      if (typeof h === 'string') return h;
+      if (!(h.flags ?? []).includes('pkcs1')) return 'RSA data must have (flags pkcs1)';
+      const s = sigValNumbers(sigVal, ['rsa'], ['s']);
+      if (typeof s === 'string') return s;
+      return this.rsa.problem(h.algo, h.value, s[0]!);
+    } catch (e) {
+      return `verification failed: ${(e as Error).message}`;
+    }
+  }
+}
+
+function rsaNumbers(algo: SexpList, what: string): { n: bigint; e: bigint } {
+  const n = bytesToBigInt(requireParam(algo, 'n', what).bytes);
+  const e = bytesToBigInt(requireParam(algo, 'e', what).bytes);
+  if (n < 1n << 511n || n % 2n === 0n) throw new KeytoolError(`${what}: the RSA modulus n is not usable (it must be odd and at least 512 bits)`);
+  if (e < 3n || e % 2n === 0n || e >= n) throw new KeytoolError(`${what}: the RSA exponent e is not usable`);
+  return { n, e };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The public entry points
+
+/** Keys seen recently, by canonical form: their precomputed tables survive between requests. */
+const cache = new Map<string, PublicKey>();
+const CACHE_MAX = 64;
+
+// Hints included: a cache hit then has exactly the caller's S-expression.
+const canonicalKey = (s: Sexp): string => Buffer.from(printCanonical(s)).toString('latin1');
+
+/**
+ * A usable public key from `(public-key (ALGO ...))` (a `(private-key ...)` is refused).
+ * KeytoolError with a specific message for anything libgcrypt could not verify Guix data with:
+ * EdDSA keys, unknown curves or algorithms, points not on the curve, broken RSA numbers.
+ * Results are cached by the key's canonical form, so `prepare()` done once keeps paying.
+ */
+export function publicKeyFromSexp(s: Sexp): PublicKey {
+  const { key, algo, name } = algorithmList(s, 'public-key', 'the public key');
+  const id = canonicalKey(key);
+  const hit = cache.get(id);
+  if (hit) {
+    // Refresh its place: the cache drops the least recently used key.
+    cache.delete(id);
+    cache.set(id, hit);
+    return hit;
+  }
+  const made = makePublicKey(key, algo, name);
+  cache.set(id, made);
+  if (cache.size > CACHE_MAX) cache.delete(cache.keys().next().value!);
+  return made;
+}
+
+function makePublicKey(key: SexpList, algo: SexpList, name: string): PublicKey {
+  const what = 'the public key';
+  switch (name) {
+    case 'ecc':
+    case 'ecdsa':
+    case 'eddsa':
+      return eccPublicKey(key, algo, what);
+    case 'rsa': {
+      const { n, e } = rsaNumbers(algo, what);
+      return new RsaPublicKey(key, new RsaPublic(n, e));
+    }
+    case 'dsa':
+    case 'elg':
+      throw new KeytoolError(`${what} is a ${name.toUpperCase()} key, which keytool does not support (ECDSA and RSA only)`);
+    default:
+      throw new KeytoolError(`${what} uses an unknown algorithm '${name}'`);
+  }
+}
+
+/**
+ * A key pair for signing: `secret` is the `(private-key ...)`, `pub` the `(public-key ...)` that
+ * goes into signatures. Checked to belong together (Guix would silently make signatures that
+ * never verify). KeytoolError with a specific message otherwise.
+ */
+export function keyPairFromSexp(secret: Sexp, pub: Sexp): KeyPair {
+  const { algo, name } = algorithmList(secret, 'private-key', 'the secret key');
+  const what = 'the secret key';
+  const publicKey = (() => {
+    try {
+      return publicKeyFromSexp(pub);
+    } catch (e) {
+      // An EdDSA pair: say what matters for signing.
+      if (e instanceof KeytoolError && e.message === EDDSA_VERIFY_ERROR) throw new KeytoolError(EDDSA_SIGN_ERROR);
+      throw e;
+    }
+  })();
+  switch (name) {
+    case 'ecc':
+    case 'ecdsa':
+    case 'eddsa': {
+      const parts = eccParts(algo, what, EDDSA_SIGN_ERROR);
+      if (!(publicKey instanceof EcdsaPublicKey) || publicKey.kind !== parts.kind)
+        throw new KeytoolError(`the public key (${publicKey.description}) does not match the secret key (${parts.description})`);
+      const d = bytesToBigInt(requireParam(algo, 'd', what).bytes);
+      let q: Uint8Array;
+      try {
+        q = parts.publicFromSecret(d);
+      } catch (e) {
+        throw new KeytoolError(`${what}: d is not usable (${(e as Error).message})`);
+      }
+      const expected = parts.decode(q) as { equals(o: unknown): boolean };
+      if (!expected.equals(publicKey.point)) throw new KeytoolError('the public key does not match the secret key (q ≠ d·G)');
+      const group = parts.group;
+      return {
+        publicKey,
+        sign(data) {
+          const h = readHashData(data);
+          if (typeof h === 'string') throw new KeytoolError(`cannot sign: ${h}`);
+          let sig;
+          try {
+            sig = ecdsaSign(group, d, h.value);
+          } catch (e) {
+            throw new KeytoolError(`cannot sign: ${(e as Error).message}`);
+          }
+          return list('sig-val', list('ecdsa', list('r', atom(bigIntToBytes(sig.r))), list('s', atom(bigIntToBytes(sig.s)))));
+        },
+      };
+    }
+    case 'rsa': {
+      if (!(publicKey instanceof RsaPublicKey)) throw new KeytoolError(`the public key (${publicKey.description}) does not match the secret key (RSA)`);
+      const num = (p: string) => bytesToBigInt(requireParam(algo, p, what).bytes);
+      const { n, e } = rsaNumbers(algo, what);
+      const [d, p, q] = [num('d'), num('p'), num('q')];
+      if (n !== publicKey.rsa.n || e !== publicKey.rsa.e) throw new KeytoolError('the public key does not match the secret key (different n or e)');
+      if (p * q !== n || p < 3n || q < 3n) throw new KeytoolError(`${what} is inconsistent: p·q ≠ n`);
+      let priv: RsaPrivate;
+      try {
+        priv = new RsaPrivate(publicKey.rsa, d, p, q);
+      } catch (err) {
+        throw new KeytoolError(`${what} is not a usable RSA key: ${(err as Error).message}`);
+      }
+      return {
+        publicKey,
+        sign(data) {
+          const h = readHashData(data);
+          if (typeof h === 'string') throw new KeytoolError(`cannot sign: ${h}`);
+          try {
+            return list('sig-val', list('rsa', list('s', atom(priv.sign(h.algo, h.value)))));
+          } catch (err) {
+            throw new KeytoolError(`cannot sign: ${(err as Error).message}`);
+          }
+        },
+      };
+    }
+    case 'dsa':
+    case 'elg':
+      throw new KeytoolError(`${what} is a ${name.toUpperCase()} key, which keytool does not support (ECDSA and RSA only)`);
+    default:
+      throw new KeytoolError(`${what} uses an unknown algorithm '${name}'`);
+  }
+}
+
+/** Warm the fixed-base tables (G of every curve we sign on); the helper's snapshot calls it. */
+export function warmUp(): void {
+  EdPoint.BASE.multiply(1n);
+}

@@ -1,0 +1,106 @@
+// RSA PKCS#1 v1.5 signatures (RSASSA-PKCS1-v1_5) as libgcrypt makes them for `(flags pkcs1)`
+// data: EM = 00 01 FF… 00 ‖ DigestInfo(hash algorithm) ‖ hash, s printed at the modulus length.
+// OpenSSL (node:crypto) does the modular exponentiation; the encoding and every check are ours,
+// so verification compares the whole encoded message byte for byte (no lax parsing).
+import { constants, createPrivateKey, createPublicKey, privateEncrypt, publicDecrypt, type KeyObject } from 'node:crypto';
+import { bigIntToBytes, bitLength, invert } from './mpi.js';
+
+/** DER DigestInfo prefixes (RFC 8017 §9.2 note 1), by libgcrypt's hash names. */
+const DIGEST_INFO: Record<string, { prefix: string; length: number }> = {
+  sha1: { prefix: '3021300906052b0e03021a05000414', length: 20 },
+  sha224: { prefix: '302d300d06096086480165030402040500041c', length: 28 },
+  sha256: { prefix: '3031300d060960864801650304020105000420', length: 32 },
+  sha384: { prefix: '3041300d060960864801650304020205000430', length: 48 },
+  sha512: { prefix: '3051300d060960864801650304020305000440', length: 64 },
+};
+
+/** The digest length libgcrypt expects for a hash name, or undefined for names we do not know. */
+export function digestLength(algo: string): number | undefined {
+  return DIGEST_INFO[algo.toLowerCase()]?.length;
+}
+
+const b64u = (n: bigint): string => Buffer.from(bigIntToBytes(n)).toString('base64url');
+
+export class RsaPublic {
+  readonly bits: number;
+  /** Modulus length in bytes: the length of s and of the encoded message. */
+  readonly k: number;
+  private keyObject: KeyObject | undefined;
+
+  constructor(
+    readonly n: bigint,
+    readonly e: bigint,
+  ) {
+    this.bits = bitLength(n);
+    this.k = Math.ceil(this.bits / 8);
+  }
+
+  /** Build the OpenSSL key now (done lazily otherwise). */
+  prepare(): KeyObject {
+    this.keyObject ??= createPublicKey({ key: { kty: 'RSA', n: b64u(this.n), e: b64u(this.e) }, format: 'jwk' });
+    return this.keyObject;
+  }
+
+  /** Undefined when s is a valid signature of `hash` (named `algo`), else why not. */
+  problem(algo: string, hash: Uint8Array, s: bigint): string | undefined {
+    const em = encode(algo, hash, this.k);
+    if (typeof em === 'string') return em;
+    if (s >= this.n) return 's is not below the modulus';
+    let decrypted: Buffer;
+    try {
+      decrypted = publicDecrypt({ key: this.prepare(), padding: constants.RSA_NO_PADDING }, bigIntToBytes(s, this.k));
+    } catch (e) {
+      return `RSA operation failed: ${(e as Error).message}`;
+    }
+    return Buffer.compare(decrypted, em) === 0 ? undefined : 'bad signature';
+  }
+}
+
+export class RsaPrivate {
+  private readonly keyObject: KeyObject;
+
+  constructor(
+    readonly pub: RsaPublic,
+    d: bigint,
+    p: bigint,
+    q: bigint,
+  ) {
+    // JWK wants dp, dq and qi = q⁻¹ mod p; libgcrypt stores u = p⁻¹ mod q instead, so compute ours.
+    this.keyObject = createPrivateKey({
+      key: {
+        kty: 'RSA',
+        n: b64u(pub.n),
+        e: b64u(pub.e),
+        d: b64u(d),
+        p: b64u(p),
+        q: b64u(q),
+        dp: b64u(d % (p - 1n)),
+        dq: b64u(d % (q - 1n)),
+        qi: b64u(invert(q, p)),
+      },
+      format: 'jwk',
+    });
+  }
+
+  /** s at the full modulus length; throws a RangeError for an unknown hash or wrong length. */
+  sign(algo: string, hash: Uint8Array): Uint8Array {
+    const em = encode(algo, hash, this.pub.k);
+    if (typeof em === 'string') throw new RangeError(em);
+    return new Uint8Array(privateEncrypt({ key: this.keyObject, padding: constants.RSA_NO_PADDING }, em));
+  }
+}
+
+/** EMSA-PKCS1-v1_5 encoding of `hash`, or the reason it cannot be encoded. */
+function encode(algo: string, hash: Uint8Array, k: number): Buffer | string {
+  const info = DIGEST_INFO[algo.toLowerCase()];
+  if (!info) return `unsupported hash algorithm '${algo}' for RSA`;
+  if (hash.length !== info.length) return `a ${algo} hash is ${info.length} bytes, got ${hash.length}`;
+  const t = Buffer.concat([Buffer.from(info.prefix, 'hex'), hash]);
+  if (k < t.length + 11) return 'the RSA modulus is too short for this hash';
+  const em = Buffer.alloc(k, 0xff);
+  em[0] = 0;
+  em[1] = 1;
+  em[k - t.length - 1] = 0;
+  t.copy(em, k - t.length);
+  return em;
+}
