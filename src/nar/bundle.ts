@@ -1,0 +1,194 @@
+// `guix archive --export` streams ("bundles", spec/guix-formats.md §2): a sequence of items, each
+// a nar followed by the store path, references and deriver, then the signature. The signed hash
+// is SHA-256 over the nar and that metadata (not the item marker, not the signature).
+import { createHash } from 'node:crypto';
+import { KeytoolError } from '../errors.js';
+import { NarError } from './errors.js';
+import { Feeder, type Cursor, type Grammar } from './feeder.js';
+import { narGrammar, readString, readU64, type NarEvent, type NarLimits } from './reader.js';
+import { isInStore } from './storepath.js';
+import { narStream } from './writer.js';
+import { concatBytes, latin1, str, u64 } from './wire.js';
+
+/** "NIXE": the daemon's export magic, after the nar. */
+export const EXPORT_MAGIC = 0x4558494e;
+
+export interface ExportItem {
+  storePath: string;
+  references: readonly string[];
+  deriver?: string;
+  /** The file tree to archive as that store path's contents. */
+  source: string;
+}
+
+/** The metadata after an item's nar: magic, path, references (sorted, unique), deriver. */
+export function itemMetadata(item: Pick<ExportItem, 'storePath' | 'references' | 'deriver'>): Uint8Array {
+  const refs = [...new Set(item.references)].sort((a, b) => Buffer.compare(Buffer.from(a, 'latin1'), Buffer.from(b, 'latin1')));
+  return concatBytes([u64(EXPORT_MAGIC), str(item.storePath), u64(refs.length), ...refs.map((r) => str(r)), str(item.deriver ?? '')]);
+}
+
+export interface ExportOptions {
+  onData?: (bytes: number) => void;
+  /** Called once per item, after it is signed. */
+  onItem?: (item: ExportItem, hash: Uint8Array) => void;
+}
+
+/**
+ * The export stream of `items`, in the given order. `sign` turns the item's SHA-256 into the
+ * signature text (raw ISO-8859-1 bytes of the advanced printout, trailing newline included).
+ */
+export async function* exportBundle(items: readonly ExportItem[], sign: (hash: Uint8Array) => Uint8Array, options: ExportOptions = {}): AsyncGenerator<Uint8Array> {
+  for (const item of items) {
+    yield u64(1);
+    const h = createHash('sha256');
+    for await (const chunk of narStream(item.source, options)) {
+      h.update(chunk);
+      yield chunk;
+    }
+    const meta = itemMetadata(item);
+    h.update(meta);
+    const hash = new Uint8Array(h.digest());
+    const sig = sign(hash);
+    yield concatBytes([meta, u64(1), str(sig)]);
+    options.onItem?.(item, hash);
+  }
+  yield u64(0);
+}
+
+/** One item as read from a bundle. */
+export interface BundleItem {
+  /** 1-based position in the bundle. */
+  index: number;
+  storePath: string;
+  references: string[];
+  deriver: string;
+  narSize: number;
+  /** SHA-256 of the nar and metadata: what the signature must sign. */
+  hash: Uint8Array;
+  /** The signature text (raw bytes), absent when the item's flag says unsigned. */
+  signature?: Uint8Array;
+  /** Byte offset of the item's marker in the bundle. */
+  offset: number;
+}
+
+export type BundleEvent =
+  | { type: 'item-start'; index: number; offset: number }
+  | { type: 'nar'; index: number; event: NarEvent }
+  | { type: 'item'; item: BundleItem };
+
+export interface BundleLimits extends NarLimits {
+  /** Store directory items must be direct children of (default /gnu/store). */
+  storeDir?: string;
+  /** Longest signature text (default 64 KiB; an RSA-4096 signature is about 2 KiB). */
+  maxSignature?: number;
+}
+
+export function* bundleGrammar(cursor: Cursor, emit: (e: BundleEvent) => void, limits: BundleLimits = {}): Grammar<number> {
+  const dir = limits.storeDir ?? '/gnu/store';
+  const maxSignature = limits.maxSignature ?? 65536;
+  const fail = (reason: string, at: number): never => {
+    throw new NarError(reason, at);
+  };
+  let index = 0;
+  for (;;) {
+    cursor.where = undefined;
+    cursor.eofMessage = index ? `unexpected end of bundle after item ${index} (no end marker)` : 'unexpected end of input: not an archive bundle';
+    const at = cursor.offset;
+    const marker = yield* readU64(cursor);
+    if (marker === 0n) return index;
+    if (marker !== 1n) fail("input doesn't look like something created by 'nix-store --export'", at);
+    index++;
+    emit({ type: 'item-start', index, offset: at });
+    const h = createHash('sha256');
+    cursor.tap = (b) => h.update(b);
+    const narSize = yield* narGrammar(cursor, (event) => emit({ type: 'nar', index, event }), limits);
+    cursor.where = undefined;
+    cursor.eofMessage = `unexpected end of bundle in item ${index}`;
+    const magicAt = cursor.offset;
+    const magic = yield* readU64(cursor);
+    if (magic !== BigInt(EXPORT_MAGIC)) fail(`normalized archive cannot be imported; wrong format (item ${index})`, magicAt);
+    const pathAt = cursor.offset;
+    const storePath = latin1(yield* readString(cursor, 4096, 'store path'));
+    if (!isInStore(storePath, dir)) fail(`path '${storePath}' is not in the store (item ${index})`, pathAt);
+    const countAt = cursor.offset;
+    const count = yield* readU64(cursor);
+    if (count > 1_000_000n) fail(`item ${index} claims ${count} references`, countAt);
+    const references: string[] = [];
+    for (let i = 0n; i < count; i++) {
+      const refAt = cursor.offset;
+      const ref = latin1(yield* readString(cursor, 4096, 'reference'));
+      if (!isInStore(ref, dir)) fail(`path '${ref}' is not in the store (reference of item ${index})`, refAt);
+      references.push(ref);
+    }
+    const derivAt = cursor.offset;
+    const deriver = latin1(yield* readString(cursor, 4096, 'deriver'));
+    if (deriver && !isInStore(deriver, dir)) fail(`path '${deriver}' is not in the store (deriver of item ${index})`, derivAt);
+    cursor.tap = undefined;
+    const hash = new Uint8Array(h.digest());
+    const flagAt = cursor.offset;
+    const flag = yield* readU64(cursor);
+    const item: BundleItem = { index, storePath, references, deriver, narSize, hash, offset: at };
+    if (flag === 1n) item.signature = yield* readString(cursor, maxSignature, 'signature');
+    else if (flag !== 0n) fail(`invalid signature marker ${flag} in item ${index}`, flagAt);
+    emit({ type: 'item', item });
+  }
+}
+
+/** Push parser for bundles: feed chunks, get events; `end()` checks the end marker was read. */
+export class BundleParser {
+  private events: BundleEvent[] = [];
+  private readonly feeder: Feeder<number>;
+  constructor(limits: BundleLimits = {}) {
+    this.feeder = new Feeder((cursor) => bundleGrammar(cursor, (e) => this.events.push(e), limits));
+  }
+
+  push(chunk: Uint8Array): BundleEvent[] {
+    if (this.feeder.done) {
+      if (chunk.length) throw new NarError('trailing data after the end of the bundle', this.feeder.cursor.offset);
+      return [];
+    }
+    this.feeder.push(chunk);
+    if (this.feeder.done && this.feeder.rest().length) throw new NarError('trailing data after the end of the bundle', this.feeder.cursor.offset);
+    const out = this.events;
+    this.events = [];
+    return out;
+  }
+
+  /** Number of items; throws when the bundle is incomplete. */
+  end(): number {
+    return this.feeder.end();
+  }
+}
+
+/** The messages the daemon gives for a failed import (local-store.cc / guix authenticate). */
+export const TROJAN_MESSAGE =
+  "signed hash doesn't match actual contents of imported archive; archive could be corrupt, or someone is trying to import a Trojan horse";
+export const lacksSignature = (p: string): string => `imported archive of '${p}' lacks a signature`;
+
+/** Topological order, dependencies first, otherwise as given; refuses cycles. */
+export function orderItems<T extends { storePath: string; references: readonly string[] }>(items: readonly T[]): T[] {
+  const byPath = new Map(items.map((i) => [i.storePath, i]));
+  if (byPath.size !== items.length) {
+    const seen = new Set<string>();
+    for (const i of items) {
+      if (seen.has(i.storePath)) throw new KeytoolError(`store path '${i.storePath}' given twice`, 2);
+      seen.add(i.storePath);
+    }
+  }
+  const out: T[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (item: T): void => {
+    const s = state.get(item.storePath);
+    if (s === 'done') return;
+    if (s === 'visiting') throw new KeytoolError(`cycle detected in the references of '${item.storePath}'`);
+    state.set(item.storePath, 'visiting');
+    for (const r of [...item.references].sort()) {
+      const dep = byPath.get(r);
+      if (dep && r !== item.storePath) visit(dep);
+    }
+    state.set(item.storePath, 'done');
+    out.push(item);
+  };
+  for (const i of items) visit(i);
+  return out;
+}

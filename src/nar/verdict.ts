@@ -1,0 +1,57 @@
+// What a signature on an archive item or a narinfo says, in Guix's words. Two orders exist:
+// narinfos (guix/narinfo.scm via %signature-status) compare the signed hash before checking the
+// signature itself; archive imports ask `guix authenticate verify` first (corrupt, unauthorized,
+// invalid) and the daemon compares the hash after (the "Trojan horse" message).
+import { isAuthorized } from '../acl/acl.js';
+import { checkSignature } from '../crypto/index.js';
+import { fingerprint } from '../fingerprint.js';
+import { findToken, nth, parseSexp, SexpError } from '../sexp/index.js';
+import { isAtom, type Sexp, type SexpList } from '../sexp/model.js';
+
+export type SignatureStatus = 'valid' | 'corrupt' | 'unauthorized' | 'invalid' | 'hash-mismatch';
+
+export interface SignatureVerdict {
+  status: SignatureStatus;
+  /** The signature's `(public-key ...)`, when it has one. */
+  signer?: SexpList;
+  /** Fingerprint of the signer (see src/fingerprint.ts). */
+  fingerprint?: string;
+  /** Extra detail: why corrupt or invalid. */
+  reason?: string;
+}
+
+/** The hash bytes the signature's `(data ... (hash ALGO VALUE))` claims, if any. */
+export function signedHash(sig: Sexp): Uint8Array | undefined {
+  const data = findToken(sig, 'data');
+  const hash = data && findToken(data, 'hash');
+  const value = hash && nth(hash, 2);
+  return isAtom(value) ? value.bytes : undefined;
+}
+
+const sameBytes = (a: Uint8Array | undefined, b: Uint8Array): boolean => a !== undefined && Buffer.compare(a, b) === 0;
+
+/**
+ * Judge a signature (its text as raw ISO-8859-1 bytes) against the hash of what it should sign and
+ * the ACL keys. Never throws.
+ */
+export function judgeSignature(text: Uint8Array, expected: Uint8Array, acl: readonly SexpList[], order: 'narinfo' | 'import'): SignatureVerdict {
+  let sig: Sexp;
+  try {
+    sig = parseSexp(text);
+  } catch (e) {
+    return { status: 'corrupt', reason: e instanceof SexpError ? `not an S-expression: ${e.message}` : String(e) };
+  }
+  const check = checkSignature(sig, (pub) => isAuthorized(acl, pub));
+  const out: SignatureVerdict = { status: check.status };
+  if (check.publicKey) {
+    out.signer = check.publicKey;
+    out.fingerprint = fingerprint(check.publicKey);
+  }
+  if (check.reason !== undefined && check.status !== 'valid') out.reason = check.reason;
+  if (check.status === 'corrupt' || check.status === 'unauthorized') return out;
+  const matches = sameBytes(signedHash(sig), expected);
+  if (order === 'narinfo' && !matches) return { ...out, status: 'hash-mismatch', reason: 'the signed hash is not the hash of the signed text' };
+  if (check.status === 'invalid') return out;
+  if (!matches) return { ...out, status: 'hash-mismatch', reason: 'the signed hash is not the hash of the archive' };
+  return out;
+}

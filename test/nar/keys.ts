@@ -1,0 +1,43 @@
+// Keys for the archive tests: the spec's A.1 test key, and libgcrypt-made keys from
+// test/nar/fixtures/signatures.json (copied from /work/shared/vectors/signatures.json, made by
+// Debian's libgcrypt 1.10.1 through gcry-oracle.c; see that directory's README).
+import { readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { keyPairFromSexp } from '../../src/crypto/index.js';
+import { parseSexp } from '../../src/sexp/index.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export const A1 = {
+  q: 'A667B2B55D3A515F5627025B3473EAA648F4D5DAD66D39BD0BECA99F04D46869',
+  d: '7F21FF505337A8FD19F7F75C4C0A5D360F841BD540786B93413C1A74F26835F0',
+};
+export const A1_PUBLIC = `(public-key \n (ecc \n  (curve Ed25519)\n  (q #${A1.q}#)\n  )\n )\n`;
+export const A1_SECRET = `(private-key \n (ecc \n  (curve Ed25519)\n  (q #${A1.q}#)\n  (d #${A1.d}#)\n  )\n )\n`;
+export const a1Pair = () => keyPairFromSexp(parseSexp(A1_SECRET), parseSexp(A1_PUBLIC));
+
+/** Write a key pair as signing-key.{sec,pub} (secret 0400, as Guix does) into `dir`. */
+export function writeKeyPair(dir: string, secret: string | Uint8Array, pub: string | Uint8Array, base = 'signing-key'): string {
+  const sec = path.join(dir, `${base}.sec`);
+  writeFileSync(sec, secret);
+  chmodSync(sec, 0o400);
+  writeFileSync(path.join(dir, `${base}.pub`), pub);
+  return sec;
+}
+
+/** An ACL file holding `keys` (public-key texts), in Guix's format. */
+export function aclText(keys: string[]): string {
+  if (!keys.length) return '(acl)\n';
+  return `(acl ${keys.map((k) => `(entry ${k} (tag (guix import)))`).join(' ')})\n`;
+}
+
+interface VectorKey {
+  label: string;
+  public_key_file: string;
+  secret_key_file: string;
+  signatures: { hash: string; signature: string; verify: string }[];
+}
+export function libgcryptKeys(): VectorKey[] {
+  return JSON.parse(readFileSync(path.join(here, 'fixtures', 'signatures.json'), 'utf8')).keys as VectorKey[];
+}
