@@ -163,6 +163,10 @@ export class SexpReader {
       case S.Data:
         // libgcrypt compares a length prefix with the bytes left at the colon.
         throw new SexpError(`length prefix announces ${this.lenValue} bytes but the input ends first`, this.colonAt, E.STRING_TOO_LONG);
+      case S.StrOct:
+      case S.StrHex:
+        // libgcrypt looks ahead for the digits of an escape, so a truncated one is a bad quotation.
+        throw new SexpError('escape in string cut short by the end of input', this.escStart, E.BAD_QUOTATION);
       case S.Transport:
         this.flushTransport();
         throw new SexpError(`unterminated transport form opened at byte ${this.tStart}: expected '}'`, at);
@@ -299,6 +303,12 @@ export class SexpReader {
               if (this.lenValue === 0) this.fail('length prefix starts with 0', this.atomStart, E.ZERO_PREFIX);
               // Saturate: anything above the limit fails at the colon anyway.
               if (this.lenValue <= this.maxAtom) this.lenValue = this.lenValue * 10 + (c - 0x30);
+              i++;
+              break;
+            }
+            if (c === 0x22 || c === 0x23 || c === 0x7c) {
+              // `3"abc"`, `3#616263#`, `4|YWJj|`: libgcrypt reads the string and ignores the length.
+              this.between(c, base + i);
               i++;
               break;
             }
