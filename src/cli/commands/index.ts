@@ -9,6 +9,8 @@ import { ListCommand } from './list.js';
 import { ShowCommand } from './show.js';
 import { SignCommand } from './sign.js';
 import { VerifyCommand } from './verify.js';
+import { AclCommand } from './acl.js';
+import { GitAuthenticateCommand, GitAuthorizationsCommand } from './git.js';
 
 export const commands: CommandClass[] = [
   VersionCommand,
@@ -19,4 +21,7 @@ export const commands: CommandClass[] = [
   ShowCommand,
   SignCommand,
   VerifyCommand,
+  AclCommand,
+  GitAuthenticateCommand,
+  GitAuthorizationsCommand,
 ];

@@ -1,0 +1,42 @@
+// Starts the editor on a terminal: the alternate screen (the shell's screen comes back intact on
+// exit), ink without its own Ctrl-C exit (Ctrl-C is q: it asks when there are unsaved changes).
+// Loaded only by `keytool acl`, through await import(): nothing else pays for ink and React.
+import { render } from 'ink';
+import type { ConfigPaths } from '../config.js';
+import { App } from './App.js';
+import { fileBackend, type EditorBackend } from './backend.js';
+import type { EditorState } from './state.js';
+
+export interface EditorIo {
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  env: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+const ALT_SCREEN_ON = '\x1b[?1049h';
+const ALT_SCREEN_OFF = '\x1b[?1049l';
+
+/** Run the editor until the user leaves; resolves to the exit status. Throws KeytoolError when the ACL cannot be read. */
+export async function runEditor(paths: ConfigPaths, io: EditorIo, backend: EditorBackend = fileBackend(paths, io.cwd, io.env)): Promise<number> {
+  // Read before taking the screen, so an unreadable ACL is reported on the normal screen.
+  const loaded = backend.load();
+  const colour = !io.env.NO_COLOR && io.env.TERM !== 'dumb';
+  let final: EditorState | undefined;
+  io.stdout.write(ALT_SCREEN_ON);
+  try {
+    const instance = render(<App backend={backend} loaded={loaded} colour={colour} onExit={(s) => (final = s)} />, {
+      stdin: io.stdin,
+      stdout: io.stdout,
+      stderr: io.stderr,
+      exitOnCtrlC: false,
+      patchConsole: false,
+    });
+    await instance.waitUntilExit();
+  } finally {
+    io.stdout.write(ALT_SCREEN_OFF);
+  }
+  if (final && final.saves > 0) io.stderr.write(`keytool: saved ${paths.acl}\n`);
+  return 0;
+}

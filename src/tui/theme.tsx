@@ -1,0 +1,53 @@
+// Colour on or off for the whole editor (off with NO_COLOR, TERM=dumb or when asked), and the
+// terminal's size, followed as it is resized.
+import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
+import { Text, useStdout } from 'ink';
+
+export const ThemeContext = createContext<{ colour: boolean }>({ colour: false });
+
+export const useColour = (): boolean => useContext(ThemeContext).colour;
+
+type Tone = 'accent' | 'ok' | 'error' | 'warn' | 'dim' | 'strong' | 'selected' | 'plain';
+
+/** Text styled by meaning; with colour off it is plain text, no escape sequences at all. */
+export function Styled({ tone = 'plain', children, wrap }: { tone?: Tone; children: ReactNode; wrap?: 'wrap' | 'truncate-end' }) {
+  const colour = useColour();
+  const w = wrap ?? 'truncate-end';
+  if (!colour || tone === 'plain') return <Text wrap={w}>{children}</Text>;
+  switch (tone) {
+    case 'accent':
+      return <Text wrap={w} color="cyan">{children}</Text>;
+    case 'ok':
+      return <Text wrap={w} color="green">{children}</Text>;
+    case 'error':
+      return <Text wrap={w} color="red" bold>{children}</Text>;
+    case 'warn':
+      return <Text wrap={w} color="yellow">{children}</Text>;
+    case 'dim':
+      return <Text wrap={w} dimColor>{children}</Text>;
+    case 'strong':
+      return <Text wrap={w} bold>{children}</Text>;
+    case 'selected':
+      return <Text wrap={w} inverse>{children}</Text>;
+  }
+}
+
+export interface Size {
+  columns: number;
+  rows: number;
+}
+
+/** The terminal's size (80×24 when the stream does not say), updated on every resize. */
+export function useTerminalSize(): Size {
+  const { stdout } = useStdout();
+  const read = (): Size => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
+  const [size, setSize] = useState(read);
+  useEffect(() => {
+    const onResize = () => setSize(read());
+    stdout.on('resize', onResize);
+    return () => {
+      stdout.off('resize', onResize);
+    };
+  }, [stdout]);
+  return size;
+}
