@@ -1,0 +1,134 @@
+// A stand-in for guix-daemon's side of the `authenticate` protocol, for end-to-end tests: it
+// starts the helper as the daemon does (pipes, working directory `/`, stderr dup'ed onto the reply
+// pipe) and talks to it in lock-step, reading replies the way the daemon's reply reader does:
+// digits, one separator byte, digits, one separator byte, then LEN bytes.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const KEYTOOL = path.join(ROOT, 'bin', 'keytool');
+
+export interface Reply {
+  code: number;
+  payload: Buffer;
+}
+
+/** How to start the helper: through the snapshot (bin/keytool's default) or the plain bundle. */
+export type Launch = 'snapshot' | 'bundle';
+
+export function assertBuilt(launch: Launch = 'snapshot'): void {
+  const need = launch === 'snapshot' ? ['dist/helper.blob', 'dist/helper.blob.node', 'dist/cli/keytool.mjs'] : ['dist/helper.cjs', 'dist/cli/keytool.mjs'];
+  for (const f of need) if (!existsSync(path.join(ROOT, f))) throw new Error(`${f} is missing: run 'node scripts/build.mjs' (npm test builds first)`);
+}
+
+export class MalformedReply extends Error {}
+
+export class DaemonClient {
+  private buffer = Buffer.alloc(0);
+  private waiting: (() => void) | undefined;
+  private ended = false;
+  readonly exited: Promise<number | null>;
+
+  private constructor(readonly child: ChildProcessWithoutNullStreams) {
+    child.stdout.on('data', (chunk: Buffer) => {
+      this.buffer = Buffer.concat([this.buffer, chunk]);
+      this.wake();
+    });
+    child.stdout.on('end', () => {
+      this.ended = true;
+      this.wake();
+    });
+    this.exited = new Promise((resolve) => child.on('close', (status) => resolve(status)));
+    child.stdin.on('error', () => {
+      /* the helper may exit before reading everything (a fatal request): not the test's concern */
+    });
+  }
+
+  /** Start `bin/keytool authenticate` as the daemon does. */
+  static start(options: { configDir: string; launch?: Launch; env?: NodeJS.ProcessEnv; args?: string[] }): DaemonClient {
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, GUIX_CONFIGURATION_DIRECTORY: options.configDir, ...options.env };
+    if (options.launch === 'bundle') env.KEYTOOL_NODE = process.execPath;
+    // `2>&1`: stderr is the reply pipe, so a stray byte on stderr breaks the replies.
+    const child = spawn('/bin/sh', ['-c', 'exec "$0" authenticate "$@" 2>&1', KEYTOOL, ...(options.args ?? [])], {
+      cwd: '/',
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true, // a new session, as the daemon does
+    });
+    return new DaemonClient(child);
+  }
+
+  private wake(): void {
+    const w = this.waiting;
+    this.waiting = undefined;
+    w?.();
+  }
+
+  private async need(n: number): Promise<boolean> {
+    while (this.buffer.length < n) {
+      if (this.ended) return false;
+      await new Promise<void>((resolve) => (this.waiting = resolve));
+    }
+    return true;
+  }
+
+  /** Read one reply exactly as readAuthenticateReply does, but strictly: code, ' ', len, ':'. */
+  async readReply(): Promise<Reply> {
+    let pos = 0;
+    const digits = async (what: string, sep: number): Promise<number> => {
+      let text = '';
+      for (;;) {
+        if (!(await this.need(pos + 1))) throw new MalformedReply(`end of output while reading the reply's ${what} (after ${JSON.stringify(this.buffer.toString('latin1'))})`);
+        const b = this.buffer[pos++]!;
+        if (b >= 0x30 && b <= 0x39 && text.length < 12) text += String.fromCharCode(b);
+        else if (text.length > 0 && b === sep) return Number(text);
+        else throw new MalformedReply(`bad byte 0x${b.toString(16)} in the reply's ${what}: ${JSON.stringify(this.buffer.toString('latin1').slice(0, 200))}`);
+      }
+    };
+    const code = await digits('code', 0x20);
+    const len = await digits('length', 0x3a);
+    if (![0, 404, 500].includes(code)) throw new MalformedReply(`unexpected code ${code}`);
+    if (!(await this.need(pos + len))) throw new MalformedReply(`end of output inside a ${len}-byte payload`);
+    const payload = Buffer.from(this.buffer.subarray(pos, pos + len));
+    this.buffer = this.buffer.subarray(pos + len);
+    return { code, payload };
+  }
+
+  /** Lock-step: write one request, read one reply. */
+  async request(bytes: Uint8Array | string): Promise<Reply> {
+    this.child.stdin.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes);
+    return this.readReply();
+  }
+
+  write(bytes: Uint8Array | string): void {
+    this.child.stdin.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes);
+  }
+
+  /** Close the request pipe; the exit status and whatever the helper wrote after the last reply. */
+  async end(): Promise<{ status: number | null; rest: Buffer }> {
+    this.child.stdin.end();
+    const status = await this.exited;
+    await this.need(Number.MAX_SAFE_INTEGER).catch(() => false);
+    return { status, rest: this.buffer };
+  }
+
+  kill(): void {
+    try {
+      process.kill(-this.child.pid!, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+/** `LEN:BYTES` for one argument (bytes as Latin-1). */
+export const arg = (value: string | Uint8Array): Buffer => {
+  const b = typeof value === 'string' ? Buffer.from(value, 'latin1') : Buffer.from(value);
+  return Buffer.concat([Buffer.from(`${b.length}:`), b]);
+};
+
+/** A whole request line. */
+export const requestBytes = (command: string, ...args: (string | Uint8Array)[]): Buffer =>
+  Buffer.concat([Buffer.from(command, 'latin1'), ...args.flatMap((a) => [Buffer.from(' '), arg(a)]), Buffer.from('\n')]);
