@@ -8,6 +8,7 @@ import { atom, atomText, isAtom, isList, list, type Sexp, type SexpAtom, type Se
 import { ecdsaSign, ecdsaVerify, type EcdsaGroup } from './ecdsa.js';
 import { decodeEd25519Point, ed25519Group, ed25519PublicFromSecret, Point as EdPoint, type EdPoint as EdPointT } from './ecdsa-ed25519.js';
 import { decodeWeierstrassPoint, P256, P384, P521, SECP256K1, weierstrassPublicFromSecret, type WeierstrassCurve } from './ecdsa-weierstrass.js';
+import { readData } from './data.js';
 import { bigIntToBytes, bytesToBigInt } from './mpi.js';
 import { RsaPrivate, RsaPublic } from './rsa.js';
 
@@ -106,25 +107,6 @@ function eccCurve(algo: SexpList, what: string, eddsaMessage: string): CurveInfo
   return info;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Data: `(data (flags rfc6979|pkcs1) (hash ALGO VALUE))`
-
-interface HashData {
-  flags: string[] | undefined;
-  algo: string;
-  value: Uint8Array;
-}
-
-/** The hash of a data list (first `(hash ALGO VALUE)`), or why there is none. */
-export function readHashData(data: SexpList): HashData | string {
-  const h = findToken(data, 'hash');
-  if (!h) return 'the data has no (hash ALGORITHM VALUE)';
-  const algo = text(h.items[1]);
-  const value = h.items[2];
-  if (algo === undefined || !isAtom(value)) return 'the data\'s (hash ...) is not (hash ALGORITHM VALUE)';
-  return { flags: flagsOf(data), algo, value: value.bytes };
-}
-
 /** The numbers of `(sig-val (ALGO (name #..#) ...))`, or why they cannot be read. */
 function sigValNumbers(sigVal: SexpList, algos: readonly string[], names: readonly string[]): bigint[] | string {
   const l = findToken(sigVal, 'sig-val') ?? sigVal;
@@ -168,11 +150,11 @@ class EcdsaPublicKey<P> implements PublicKey {
 
   problem(data: SexpList, sigVal: SexpList): string | undefined {
     try {
-      const h = readHashData(data);
+      const h = readData(data);
       if (typeof h === 'string') return h;
-      // libgcrypt 1.10.1: data without (flags ...) is "Conflicting use" for ECDSA.
-      if (h.flags === undefined) return 'the data has no (flags ...) (libgcrypt: Conflicting use)';
-      if (h.flags.includes('eddsa')) return 'the data asks for EdDSA (flags eddsa), the key is ECDSA';
+      // libgcrypt 1.10.1 takes pss like raw here; pkcs1 fails ("Provided object is too short").
+      if (h.encoding === 'pkcs1') return 'ECDSA data cannot have (flags pkcs1) (libgcrypt: Provided object is too short)';
+      if (h.encoding === 'oaep') return 'ECDSA data cannot have (flags oaep) (libgcrypt: Conflicting use)';
       const rs = sigValNumbers(sigVal, ['ecdsa', 'ecc'], ['r', 's']);
       if (typeof rs === 'string') return rs;
       if (++this.uses === AUTO_PREPARE_AFTER) this.prepare();
@@ -256,9 +238,9 @@ class RsaPublicKey implements PublicKey {
 
   problem(data: SexpList, sigVal: SexpList): string | undefined {
     try {
-      const h = readHashData(data);
+      const h = readData(data);
       if (typeof h === 'string') return h;
-      if (!(h.flags ?? []).includes('pkcs1')) return 'RSA data must have (flags pkcs1)';
+      if (h.encoding !== 'pkcs1') return `RSA data must have (flags pkcs1), not ${h.encoding}`;
       const s = sigValNumbers(sigVal, ['rsa'], ['s']);
       if (typeof s === 'string') return s;
       return this.rsa.problem(h.algo, h.value, s[0]!);
@@ -364,8 +346,9 @@ export function keyPairFromSexp(secret: Sexp, pub: Sexp): KeyPair {
       return {
         publicKey,
         sign(data) {
-          const h = readHashData(data);
+          const h = readData(data);
           if (typeof h === 'string') throw new KeytoolError(`cannot sign: ${h}`);
+          if (h.encoding !== 'raw') throw new KeytoolError('cannot sign: ECDSA data must have (flags rfc6979)');
           let sig;
           try {
             sig = ecdsaSign(group, d, h.value);
@@ -392,8 +375,9 @@ export function keyPairFromSexp(secret: Sexp, pub: Sexp): KeyPair {
       return {
         publicKey,
         sign(data) {
-          const h = readHashData(data);
+          const h = readData(data);
           if (typeof h === 'string') throw new KeytoolError(`cannot sign: ${h}`);
+          if (h.encoding !== 'pkcs1') throw new KeytoolError('cannot sign: RSA data must have (flags pkcs1)');
           try {
             return list('sig-val', list('rsa', list('s', atom(priv.sign(h.algo, h.value)))));
           } catch (err) {

@@ -3,7 +3,8 @@
 import { KeytoolError } from '../errors.js';
 import { findToken } from '../sexp/index.js';
 import { atom, atomText, isAtom, isList, list, type Sexp, type SexpList } from '../sexp/model.js';
-import { publicKeyFromSexp, readHashData, type KeyPair, type PublicKey } from './keys.js';
+import { hashBytes } from './data.js';
+import { publicKeyFromSexp, type KeyPair, type PublicKey } from './keys.js';
 
 /**
  * Guile-gcrypt's key-type: the head of the key's second element when the key is a
@@ -61,10 +62,10 @@ export function checkSignature(sig: Sexp, isAuthorized: (pub: SexpList) => boole
     const publicKey = findToken(sig, 'public-key');
     if (!data || !publicKey) return { status: 'corrupt', reason: `no (${data ? 'public-key' : 'data'} ...) list` };
     if (!isAuthorized(publicKey)) return { status: 'unauthorized', publicKey, reason: 'the public key is not in the ACL' };
-    const h = readHashData(data);
+    const hash = hashBytes(data);
     const result = (status: SignatureCheck['status'], reason?: string): SignatureCheck => {
       const r: SignatureCheck = { status, publicKey };
-      if (typeof h !== 'string') r.hash = h.value;
+      if (hash !== undefined) r.hash = hash;
       if (reason !== undefined) r.reason = reason;
       return r;
     };
