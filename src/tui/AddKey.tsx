@@ -5,7 +5,7 @@ import { useMemo, useState } from 'react';
 import { checkKeyInput, type KeyInput } from './entries.js';
 import type { KeyEntry } from './state.js';
 import { TextField } from './TextField.js';
-import { Styled } from './theme.js';
+import { Para, Styled } from './theme.js';
 
 export interface AddKeyProps {
   cwd: string;
@@ -18,16 +18,16 @@ export interface AddKeyProps {
   isActive: boolean;
 }
 
-function Verdict({ check }: { check: KeyInput }) {
+function Verdict({ check, width }: { check: KeyInput; width: number }) {
   switch (check.status) {
     case 'empty':
-      return <Styled tone="dim" wrap="wrap">A file name (relative, absolute or ~/…) or the key's text, e.g. (public-key (ecc (curve Ed25519) (q #…#)))</Styled>;
+      return <Para tone="dim" width={width} text="A file name (relative, absolute or ~/…) or the key's text, e.g. (public-key (ecc (curve Ed25519) (q #…#)))" />;
     case 'incomplete':
-      return <Styled tone="warn" wrap="wrap">{`… ${check.message}`}</Styled>;
+      return <Para tone="warn" width={width} text={`… ${check.message}`} />;
     case 'invalid':
-      return <Styled tone="error" wrap="wrap">{`✗ ${check.message}`}</Styled>;
+      return <Para tone="error" width={width} text={`✗ ${check.message}`} />;
     case 'valid':
-      return <Styled tone="ok" wrap="wrap">{`✓ ${check.summary} — Enter adds it`}</Styled>;
+      return <Para tone="ok" width={width} text={`✓ ${check.summary} — Enter adds it`} />;
   }
 }
 
@@ -57,7 +57,7 @@ export function AddKey({ cwd, isKnown, onAdd, onCancel, width, height, isActive 
         prompt="> "
       />
       <Box marginTop={1} width={width}>
-        <Verdict check={tried && check.status === 'empty' ? { status: 'invalid', message: 'nothing to add yet' } : check} />
+        <Verdict width={width} check={tried && check.status === 'empty' ? { status: 'invalid', message: 'nothing to add yet' } : check} />
       </Box>
     </Box>
   );

@@ -6,7 +6,8 @@ import { AclConflictError } from '../acl/store.js';
 import { shortFingerprint } from '../fingerprint.js';
 import { AddKey } from './AddKey.js';
 import type { EditorBackend, Loaded } from './backend.js';
-import { Detail, hardWrap } from './Detail.js';
+import { Detail } from './Detail.js';
+import { wordWrap } from './text.js';
 import { ConfirmRemove, Conflict, Generate, Help, LabelEditor, QuitConfirm, SaveSummary } from './dialogs.js';
 import {
   CONFIRM_REMOVE_KEYS, CONFLICT_KEYS, DETAIL_KEYS, GENERATE_KEYS, HELP_KEYS, LIST_KEYS, QUIT_KEYS, SAVE_KEYS,
@@ -18,7 +19,7 @@ import {
   type EditorState, type KeyEntry,
 } from './state.js';
 import { TextField } from './TextField.js';
-import { Styled, ThemeContext, useTerminalSize } from './theme.js';
+import { Para, Styled, ThemeContext, useTerminalSize } from './theme.js';
 
 export interface AppProps {
   backend: EditorBackend;
@@ -135,7 +136,7 @@ export function App({ backend, loaded, colour, onExit }: AppProps) {
   const width = Math.max(1, columns);
   const height = Math.max(1, rows - 1);
   const help = layoutHelp(helpFor(state), width - 1);
-  const message = state.message ? hardWrap(state.message.text, width - 1).slice(0, 2) : [];
+  const message = state.message ? wordWrap(state.message.text, width - 1).slice(0, 2) : [];
   const bodyHeight = Math.max(1, height - 1 - message.length - help.length);
 
   useInput(
@@ -396,5 +397,5 @@ function SmallTerminal({ columns, rows, pending, onQuit }: { columns: number; ro
     if (pending === 0 && (name === 'q' || name === 'ctrl+c')) onQuit();
   });
   const what = pending === 0 ? 'Enlarge it, or q to quit.' : `Enlarge it to save or drop your ${pending} unsaved change${pending === 1 ? '' : 's'}.`;
-  return <Styled tone="warn" wrap="wrap">{`Terminal too small (${columns}×${rows}); keytool acl needs ${MIN_COLUMNS}×${MIN_ROWS}. ${what}`}</Styled>;
+  return <Para tone="warn" width={Math.max(1, columns - 1)} text={`Terminal too small (${columns}×${rows}); keytool acl needs ${MIN_COLUMNS}×${MIN_ROWS}. ${what}`} />;
 }

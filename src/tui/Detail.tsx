@@ -5,18 +5,9 @@ import { useEffect, useState } from 'react';
 import { advancedString } from '../sexp/index.js';
 import { DETAIL_KEYS, commandFor, keyName, type DetailCommand } from './keymap.js';
 import { labelOf, type Doc, type KeyEntry } from './state.js';
+import { hardWrap } from './text.js';
 import { Styled } from './theme.js';
 
-/** Break `text` into lines of at most `width` columns (hard breaks; hex has no spaces anyway). */
-export function hardWrap(text: string, width: number): string[] {
-  const w = Math.max(1, width);
-  return text.split('\n').flatMap((line) => {
-    if (line.length <= w) return [line];
-    const out: string[] = [];
-    for (let i = 0; i < line.length; i += w) out.push(line.slice(i, i + w));
-    return out;
-  });
-}
 
 export function groupedFingerprint(fpr: string): string {
   return fpr.replace(/(.{4})(?=.)/g, '$1 ');
@@ -43,7 +34,10 @@ export function detailLines(base: Doc, doc: Doc, entry: KeyEntry, localFpr: stri
   add(`Algorithm:   ${entry.description}`);
   if (entry.problem) add(`Unusable:    ${entry.problem}`, true);
   add('Fingerprint (SHA-256 of the canonical S-expression):');
-  add(`  ${groupedFingerprint(entry.fpr)}`);
+  const grouped = groupedFingerprint(entry.fpr);
+  // 79 columns in one piece; in two halves of 8 groups on narrower screens, never cut in a group.
+  if (width >= grouped.length + 2) add(`  ${grouped}`);
+  else for (const half of [grouped.slice(0, 39), grouped.slice(40)]) add(`  ${half}`);
   const position = doc.keys.findIndex((e) => e.fpr === entry.fpr) + 1;
   const saved = base.keys.some((e) => e.fpr === entry.fpr);
   let origin: string;

@@ -1,10 +1,10 @@
 // The list of authorized keys: one row per key with its label, algorithm and short fingerprint,
 // the selection marked with ›, this machine's own key with *. Scrolls to keep the selection in view.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import { useRef } from 'react';
 import { shortFingerprint } from '../fingerprint.js';
-import { labelOf, type Doc, type KeyEntry } from './state.js';
-import { Styled } from './theme.js';
+import { displayName, type Doc, type KeyEntry } from './state.js';
+import { Para, Styled } from './theme.js';
 
 export const ALGO_WIDTH = 16;
 export const FPR_WIDTH = 19;
@@ -24,7 +24,7 @@ export function columnsFor(width: number): Columns {
 const fit = (s: string, n: number): string => (s.length > n ? `${s.slice(0, Math.max(0, n - 1))}…` : s.padEnd(n));
 
 export function rowText(doc: Doc, entry: KeyEntry, cols: Columns, selected: boolean, local: boolean): string {
-  const label = labelOf(doc, entry) || (local ? "(this machine's key)" : '(no label)');
+  const label = displayName(doc, entry, local ? entry.fpr : undefined);
   const algo = cols.algo ? `${fit(entry.description, cols.algo)} ` : '';
   return `${selected ? '›' : ' '} ${local ? '*' : ' '} ${fit(label, cols.label)} ${algo}${shortFingerprint(entry.fpr)}`;
 }
@@ -62,7 +62,7 @@ export function KeyList({ doc, entries, selected, localFpr, width, height, filte
   return (
     <Box flexDirection="column" height={height} width={width}>
       <Styled tone="dim">{headerText(cols)}</Styled>
-      {empty ? <Text wrap="wrap">{`  ${empty}`}</Text> : null}
+      {empty ? <Para width={width - 1} text={empty} /> : null}
       {shown.map((e) => {
         const isSel = e.fpr === selected;
         const text = rowText(doc, e, cols, isSel, e.fpr === localFpr);

@@ -8,9 +8,9 @@ import {
   CONFIRM_REMOVE_KEYS, CONFLICT_KEYS, DETAIL_KEYS, FIELD_KEYS, GENERATE_KEYS, HELP_KEYS, LIST_KEYS, QUIT_KEYS, SAVE_KEYS,
   commandFor, displayKey, keyName, type Binding, type ConfirmCommand, type ConflictCommand,
 } from './keymap.js';
-import { countChanges, labelOf, type Changes, type Doc, type KeyEntry } from './state.js';
+import { countChanges, displayName, type Changes, type Doc, type KeyEntry } from './state.js';
 import { TextField } from './TextField.js';
-import { Styled } from './theme.js';
+import { Para, Styled } from './theme.js';
 
 function useTable<C extends string>(table: readonly Binding<C>[], isActive: boolean, on: (c: C) => void): void {
   useInput(
@@ -22,16 +22,15 @@ function useTable<C extends string>(table: readonly Binding<C>[], isActive: bool
   );
 }
 
-const who = (doc: Doc, e: KeyEntry): string => labelOf(doc, e) || '(no label)';
 
 export function ConfirmRemove(props: { doc: Doc; entry: KeyEntry; local: boolean; isActive: boolean; width: number; onAnswer: (yes: boolean) => void }) {
   const { doc, entry, local, isActive, width, onAnswer } = props;
   useTable<ConfirmCommand>(CONFIRM_REMOVE_KEYS, isActive, (c) => onAnswer(c === 'yes'));
   return (
     <Box flexDirection="column" borderStyle="single" width={width} paddingX={1}>
-      <Styled tone="strong">{`Remove ${who(doc, entry)}?`}</Styled>
+      <Styled tone="strong">{`Remove ${displayName(doc, entry, local ? entry.fpr : undefined)}?`}</Styled>
       <Text wrap="truncate-end">{`${entry.description}  ${shortFingerprint(entry.fpr)}`}</Text>
-      {local ? <Styled tone="warn" wrap="wrap">This is this machine's own key: without it, this machine no longer accepts archives it exported itself.</Styled> : null}
+      {local ? <Para tone="warn" width={width - 4} text="This is this machine's own key: without it, this machine no longer accepts archives it exported itself." /> : null}
       <Styled tone="dim">Nothing is written until you save; u undoes.</Styled>
     </Box>
   );
@@ -65,9 +64,9 @@ export function LabelEditor(props: { doc: Doc; entry: KeyEntry; isActive: boolea
 /** The lines of the save summary, worst news first. */
 export function summaryLines(base: Doc, doc: Doc, c: Changes, localFpr: string | undefined): { text: string; tone: 'ok' | 'error' | 'warn' | 'plain' }[] {
   const out: { text: string; tone: 'ok' | 'error' | 'warn' | 'plain' }[] = [];
-  const row = (e: KeyEntry, d: Doc) => `${e.description.padEnd(16)} ${shortFingerprint(e.fpr)}  ${who(d, e)}`;
+  const row = (e: KeyEntry, d: Doc) => `${e.description.padEnd(16)} ${shortFingerprint(e.fpr)}  ${displayName(d, e, localFpr)}`;
   for (const e of c.added) out.push({ text: `+ add     ${row(e, doc)}`, tone: 'ok' });
-  for (const e of c.removed) out.push({ text: `- remove  ${row(e, base)}${e.fpr === localFpr ? "  (this machine's key)" : ''}`, tone: 'error' });
+  for (const e of c.removed) out.push({ text: `- remove  ${row(e, base)}`, tone: 'error' });
   for (const l of c.labels) {
     const text = l.to === undefined ? `"${l.from}" removed` : l.from === undefined ? `"${l.to}"` : `"${l.from}" → "${l.to}"`;
     out.push({ text: `~ label   ${shortFingerprint(l.fpr)}  ${text}`, tone: 'plain' });
@@ -101,7 +100,7 @@ export function SaveSummary(props: {
       <Box flexDirection="column" marginY={1}>
         {shown.map((l, i) => <Styled key={i} tone={l.tone}>{`  ${l.text}`}</Styled>)}
       </Box>
-      {notes.map((n, i) => <Styled key={i} tone={n.includes('symbolic') ? 'warn' : 'dim'} wrap="wrap">{n}</Styled>)}
+      {notes.map((n, i) => <Para key={i} tone={n.includes('symbolic') ? 'warn' : 'dim'} width={width} text={n} />)}
     </Box>
   );
 }
@@ -112,8 +111,8 @@ export function Conflict(props: { message: string; aclPath: string; pending: num
   return (
     <Box flexDirection="column" height={height} width={width}>
       <Styled tone="error">{`${aclPath} changed on disk since it was read.`}</Styled>
-      <Text wrap="wrap">{`Nothing was written. (${message})`}</Text>
-      <Text wrap="wrap">Someone else (keytool authorize, guix archive --authorize, a system reconfiguration) saved it meanwhile.</Text>
+      <Para width={width} text={`Nothing was written. (${message})`} />
+      <Para width={width} text="Someone else (keytool authorize, guix archive --authorize, a system reconfiguration) saved it meanwhile." />
       <Box flexDirection="column" marginTop={1}>
         <Text wrap="truncate-end">{`  r  reload it and apply your ${pending} change${pending === 1 ? '' : 's'} to it again, to review and save`}</Text>
         <Text wrap="truncate-end">  d  reload it and drop your changes</Text>
@@ -140,10 +139,10 @@ export function Generate(props: { dir: string; error?: string; busy: boolean; wi
   return (
     <Box flexDirection="column" height={height} width={width}>
       <Styled tone="accent">Generate this machine's signing key pair</Styled>
-      <Text wrap="wrap">{`There is no key pair in ${dir}. keytool can make one the way \`guix archive --generate-key\` does: an ECDSA key on the Ed25519 curve, written to signing-key.pub and signing-key.sec (readable by its owner only).`}</Text>
-      <Text wrap="wrap">Its public key is then added to the list, as Guix does when it creates the ACL; save to authorize it.</Text>
+      <Para width={width} text={`There is no key pair in ${dir}. keytool can make one the way \`guix archive --generate-key\` does: an ECDSA key on the Ed25519 curve, written to signing-key.pub and signing-key.sec (readable by its owner only).`} />
+      <Para width={width} text="Its public key is then added to the list, as Guix does when it creates the ACL; save to authorize it." />
       {busy ? <Styled tone="warn">Generating…</Styled> : null}
-      {error ? <Styled tone="error" wrap="wrap">{`✗ ${error}`}</Styled> : null}
+      {error ? <Para tone="error" width={width} text={`✗ ${error}`} /> : null}
     </Box>
   );
 }

@@ -140,6 +140,11 @@ export function labelOf(doc: Doc, entry: KeyEntry): string {
   return doc.labels[entry.fpr] ?? entry.wellKnown ?? '';
 }
 
+/** What the screens call a key: its label, else what it is to this machine. */
+export function displayName(doc: Doc, entry: KeyEntry, localFpr?: string): string {
+  return labelOf(doc, entry) || (entry.fpr === localFpr ? '(this machine)' : '(no label)');
+}
+
 /** Case-insensitive match of the filter against label, algorithm and fingerprint. */
 export function matches(doc: Doc, entry: KeyEntry, filter: string, localFpr?: string): boolean {
   const q = filter.trim().toLowerCase();

@@ -1,7 +1,8 @@
 // Colour on or off for the whole editor (off with NO_COLOR, TERM=dumb or when asked), and the
 // terminal's size, followed as it is resized.
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
-import { Text, useStdout } from 'ink';
+import { Box, Text, useStdout } from 'ink';
+import { wordWrap } from './text.js';
 
 export const ThemeContext = createContext<{ colour: boolean }>({ colour: false });
 
@@ -50,4 +51,17 @@ export function useTerminalSize(): Size {
     };
   }, [stdout]);
   return size;
+}
+
+/** A paragraph broken between words at `width` columns (see text.ts), in one tone. */
+export function Para({ tone = 'plain', width, text }: { tone?: Tone; width: number; text: string }) {
+  return (
+    <Box flexDirection="column">
+      {wordWrap(text, width).map((line, i) => (
+        <Styled key={i} tone={tone}>
+          {line || ' '}
+        </Styled>
+      ))}
+    </Box>
+  );
 }
