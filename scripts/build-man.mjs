@@ -10,7 +10,8 @@
 //   fenced code blocks, bullet and numbered lists, [text](url) links, tables (simple),
 //   and definition items, the way keytool's pages list commands and options:
 //       `--config-dir` *DIR*
-//       : What it does (one or more paragraphs; continuation lines indented by two spaces).
+//       : What it does. Lines that continue it are plain; a line indented by two spaces
+//         starts a further paragraph of the same item.
 // Anything else fails the build with the file and the construct, rather than printing badly.
 // Output is reproducible: the date is $SOURCE_DATE_EPOCH if set, else the package's release date
 // below; the version comes from package.json.
@@ -56,7 +57,7 @@ function inline(tokens) {
         out += esc(t.text);
         break;
       case 'codespan':
-        out += `\\fB${codeEsc(decode(t.text))}\\fR`;
+        out += `\\fB\\%${codeEsc(decode(t.text))}\\fR`;
         break;
       case 'strong':
         out += `\\fB${inline(t.tokens)}\\fR`;
@@ -108,7 +109,9 @@ function block(tokens, depth = 0) {
       case 'paragraph': {
         const def = /^([^\n]+)\n: ([\s\S]*)$/.exec(t.raw.trimEnd());
         if (def) {
-          out += `.TP\n${lines(inline(new Lexer().inlineTokens(def[1])))}\n${lines(inline(new Lexer().inlineTokens(def[2].replace(/\n {2}/g, '\n'))))}\n`;
+          // A body line indented by two spaces starts another paragraph of the same item.
+          const paras = def[2].split(/\n {2}(?=\S)/).map((p) => lines(inline(new Lexer().inlineTokens(p))));
+          out += `.TP\n${lines(inline(new Lexer().inlineTokens(def[1])))}\n${paras.join('\n.IP\n')}\n`;
         } else {
           out += `${depth ? '' : '.PP\n'}${lines(inline(t.tokens))}\n`;
         }

@@ -110,6 +110,7 @@ export const aclLockPath = (paths: ConfigPaths): string => `${paths.acl}.lock`;
 
 /** Run `body` holding the ACL lock (re-entrant within this process). */
 export function withAclLock<T>(paths: ConfigPaths, body: () => T): T {
+  if (!existsSync(paths.dir)) throw new KeytoolError(`configuration directory ${paths.dir} does not exist`);
   return withLock(aclLockPath(paths), body, { what: `the access-control list ${paths.acl}` });
 }
 
@@ -133,9 +134,6 @@ export function updateAcl(
   change: (keys: SexpList[]) => SexpList[],
   options: UpdateAclOptions = {},
 ): AclSnapshot {
-  if (!existsSync(paths.dir)) {
-    throw new KeytoolError(`configuration directory ${paths.dir} does not exist`);
-  }
   return withAclLock(paths, () => {
     const current = loadAcl(paths, { create: false });
     if (options.expectDigest !== undefined && options.expectDigest !== current.digest) {

@@ -68,6 +68,18 @@ export function generateKeyFiles(
   };
   if (exists(paths.publicKey) || exists(paths.secretKey)) refuse();
 
+  progress('Please wait while gathering entropy to generate the key pair;');
+  progress('this may take time...');
+  let pair: { publicKey: SexpList; secretKey: SexpList };
+  try {
+    pair = generateKeyPair(params);
+  } catch (e) {
+    if (e instanceof KeytoolError || e instanceof SexpError) {
+      throw new KeytoolError(e.message.startsWith('key generation failed') ? e.message : `key generation failed: ${e.message}`);
+    }
+    throw e;
+  }
+
   // Guix runs with umask 0266, so the directories it creates are 0511; the owner keeps write
   // access here when it is not root, or it could never remove the key pair it asked for.
   const isRoot = process.geteuid?.() === 0;
@@ -75,15 +87,6 @@ export function generateKeyFiles(
 
   return withAclLock(paths, () => {
     if (exists(paths.publicKey) || exists(paths.secretKey)) refuse();
-    progress('Please wait while gathering entropy to generate the key pair;');
-    progress('this may take time...');
-    let pair: { publicKey: SexpList; secretKey: SexpList };
-    try {
-      pair = generateKeyPair(params);
-    } catch (e) {
-      if (e instanceof KeytoolError || e instanceof SexpError) throw new KeytoolError(`key generation failed: ${e.message}`);
-      throw e;
-    }
 
     // Ownership: the store's owner, gid 0 when that owner is root. Only root can give files away;
     // anyone else keeps their own files (Guix would fail there).
