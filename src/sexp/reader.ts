@@ -98,6 +98,7 @@ export class SexpReader {
 
   private acc = new Uint8Array(64); // bytes of an atom being read across chunks
   private accLen = 0;
+  private accCap = 0; // min(acc.length, maxAtomLength): reaching it means grow or fail
   private atomStart = 0; // offset where the current atom began
   private lenValue = 0; // length prefix being read
   private colonAt = 0; // offset of the colon of the current `LEN:`
@@ -127,6 +128,7 @@ export class SexpReader {
     this.maxSize = options.maxSize ?? DEFAULT_LIMITS.maxSize;
     this.allowZero = options.allowZeroLength ?? false;
     this.noTransport = options.noTransport ?? false;
+    this.accCap = Math.min(this.acc.length, this.maxAtom);
   }
 
   /** True once one whole expression has been read (more white space may still follow). */
@@ -212,7 +214,7 @@ export class SexpReader {
   }
 
   private accPush(c: number): void {
-    if (this.accLen === this.acc.length) this.accGrow(1);
+    if (this.accLen === this.accCap) this.accGrow(1);
     this.acc[this.accLen++] = c;
   }
 
@@ -226,12 +228,16 @@ export class SexpReader {
     const grown = new Uint8Array(Math.min(size, Math.max(need, this.maxAtom)));
     grown.set(this.acc.subarray(0, this.accLen));
     this.acc = grown;
+    this.accCap = Math.min(grown.length, this.maxAtom);
   }
 
   private accTake(): Uint8Array {
     const bytes = this.acc.slice(0, this.accLen);
     this.accLen = 0;
-    if (this.acc.length > 4096) this.acc = new Uint8Array(64); // do not pin a large buffer
+    if (this.acc.length > 4096) {
+      this.acc = new Uint8Array(64); // do not pin a large buffer
+      this.accCap = Math.min(64, this.maxAtom);
+    }
     return bytes;
   }
 
@@ -546,7 +552,7 @@ export class SexpReader {
   private accAppend(chunk: Uint8Array, from: number, to: number): void {
     const k = to - from;
     if (k === 0) return;
-    if (this.accLen + k > this.acc.length) this.accGrow(k);
+    if (this.accLen + k > this.accCap) this.accGrow(k);
     this.acc.set(chunk.subarray(from, to), this.accLen);
     this.accLen += k;
   }
