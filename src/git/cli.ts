@@ -1,0 +1,220 @@
+// What `keytool git authenticate` and `keytool git authorizations` do, apart from option parsing
+// (src/cli/commands/git.ts). Diagnostics follow Guix's, with our program name:
+//   keytool git authenticate: error: <Guix's message>
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { KeytoolError } from '../errors.js';
+import { writeFileAtomic } from '../fsutil/atomic.js';
+import { AuthenticationError, authenticateRepository, AUTHORIZATIONS_FILE } from './authenticate.js';
+import { addAuthorization, EMPTY_AUTHORIZATIONS, normalizeFingerprint, parseAuthorizations, readAuthorizations, removeAuthorization } from './authorizations.js';
+import { repositoryCacheKey } from './cache.js';
+import { installHooks, keytoolProgram } from './hooks.js';
+import { loadKeyring } from './keyring.js';
+import { GitError, Repository } from './objects.js';
+import { formatFingerprint, hex } from './openpgp/index.js';
+
+export interface GitIO {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export interface AuthenticateArgs {
+  args: string[];
+  repository?: string;
+  keyring?: string;
+  end?: string;
+  cacheKey?: string;
+  historicalAuthorizations?: string;
+  stats: boolean;
+}
+
+const PROGRAM = 'keytool git authenticate';
+
+/** Guix's check of a SIGNER argument; returns the 20 fingerprint bytes. */
+export function parseSigner(s: string): Uint8Array {
+  if (!/^[0-9a-fA-F\s]*$/.test(s)) throw new KeytoolError(`${s}: invalid OpenPGP fingerprint`);
+  const h = s.replace(/\s+/g, '');
+  if (h.length !== 40) throw new KeytoolError(`${s}: wrong length for OpenPGP fingerprint`);
+  return new Uint8Array(Buffer.from(h, 'hex'));
+}
+
+async function configured(repo: Repository, branch: string | undefined, key: string): Promise<string | undefined> {
+  if (branch) {
+    const v = await repo.config(`guix.authentication-${branch}.${key}`);
+    if (v !== undefined) return v;
+  }
+  return repo.config(`guix.authentication.${key}`);
+}
+
+class Progress {
+  private last = -1;
+  constructor(private readonly stream: GitIO['stderr'], private readonly total: number) {}
+  update(done: number): void {
+    const width = Math.max(10, Math.min(50, (this.stream.columns ?? 80) - 20));
+    const filled = Math.floor((done / this.total) * width);
+    const pct = Math.floor((done / this.total) * 100);
+    if (pct === this.last && done !== this.total) return;
+    this.last = pct;
+    this.stream.write(`\r\x1b[K[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${String(pct).padStart(3)}%`);
+  }
+  finish(): void {
+    this.stream.write('\r\x1b[K');
+  }
+}
+
+export async function gitAuthenticate(io: GitIO, a: AuthenticateArgs): Promise<number> {
+  const error = (msg: string) => io.stderr.write(`${PROGRAM}: error: ${msg}\n`);
+  const info = (msg: string) => io.stderr.write(`${PROGRAM}: ${msg}\n`);
+  let repo: Repository | undefined;
+  let progress: Progress | undefined;
+  try {
+    repo = await Repository.open(path.resolve(io.cwd, a.repository ?? '.'));
+    const branch = await repo.currentBranch();
+    // First, so that the post-merge hook does nothing on the keyring branch.
+    const keyringReference = a.keyring ?? (await configured(repo, branch, 'keyring')) ?? 'keyring';
+    if (branch !== undefined && branch === keyringReference) {
+      info(`current branch '${branch}' is the keyring branch; doing nothing`);
+      return 0;
+    }
+    let commitArg: string;
+    let signerArg: string;
+    if (a.args.length === 2) {
+      [commitArg, signerArg] = a.args as [string, string];
+    } else if (a.args.length === 0) {
+      const c = await configured(repo, branch, 'introduction-commit');
+      const s = await configured(repo, branch, 'introduction-signer');
+      if (c === undefined || s === undefined) throw new KeytoolError('unknown introductory commit and signer');
+      commitArg = c;
+      signerArg = s;
+    } else {
+      throw new KeytoolError('wrong number of arguments; expected COMMIT and SIGNER');
+    }
+    const signer = parseSigner(signerArg);
+    const start = await repo.resolveCommit(commitArg);
+    if (!start) throw new GitError(`object not found - no match for id (${commitArg})`);
+    const endRev = a.end ?? 'HEAD';
+    const end = await repo.resolveCommit(endRev);
+    if (!end) throw new GitError(a.end === undefined ? 'reference \'HEAD\' not found' : `object not found - no match for id (${a.end})`);
+    let historical: string[] = [];
+    if (a.historicalAuthorizations !== undefined) {
+      const file = path.resolve(io.cwd, a.historicalAuthorizations);
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (e) {
+        throw new KeytoolError(`${a.historicalAuthorizations}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
+      }
+      historical = readAuthorizations(text, a.historicalAuthorizations);
+    }
+    const result = await authenticateRepository({
+      repository: repo,
+      start,
+      signer,
+      end,
+      keyringReference,
+      cacheKey: a.cacheKey ?? repositoryCacheKey(repo.gitDir),
+      historicalAuthorizations: historical,
+      env: io.env,
+      onStart: ({ count }) => {
+        io.stderr.write(`Authenticating commits ${start.slice(0, 7)} to ${end.slice(0, 7)} (${count} new commit${count === 1 ? '' : 's'})...\n`);
+        if (io.stderr.isTTY) progress = new Progress(io.stderr, count);
+      },
+      onProgress: (done) => progress?.update(done),
+    });
+    progress?.finish();
+    progress = undefined;
+    if ((await configured(repo, branch, 'introduction-commit')) === undefined) {
+      const prefix = branch ? `guix.authentication-${branch}` : 'guix.authentication';
+      await repo.setConfig(`${prefix}.introduction-commit`, start);
+      await repo.setConfig(`${prefix}.introduction-signer`, signerArg);
+      await repo.setConfig(`${prefix}.keyring`, keyringReference);
+      info('introduction and keyring recorded in repository configuration file');
+      const hooksDir = path.join(repo.commonDir, 'hooks');
+      const skipped = installHooks(hooksDir, keytoolProgram(io.env), keyringReference);
+      if (skipped.length) io.stderr.write(`${PROGRAM}: warning: not overriding pre-existing hooks '${path.join(hooksDir, 'pre-push')}' and '${path.join(hooksDir, 'post-merge')}'\n`);
+    }
+    if (a.stats && result.stats.size > 0) {
+      const rows = [...result.stats.values()].sort((x, y) => y.count - x.count);
+      io.stdout.write('Signing statistics:\n');
+      for (const r of rows) io.stdout.write(`  ${formatFingerprint(r.key.fingerprint)} ${String(r.count).padStart(10)}\n`);
+    }
+    info(`successfully authenticated commit ${end}`);
+    return 0;
+  } catch (e) {
+    progress?.finish();
+    if (e instanceof GitError) error(`Git error: ${e.message}`);
+    else if (e instanceof KeytoolError) error(e.message);
+    else throw e;
+    return 1;
+  } finally {
+    repo?.close();
+  }
+}
+
+export interface AuthorizationsArgs {
+  action: 'list' | 'add' | 'remove';
+  fingerprint?: string;
+  name?: string;
+  repository?: string;
+  keyring?: string;
+  file?: string;
+  force: boolean;
+  json: boolean;
+}
+
+/** `keytool git authorizations list|add|remove`: read and edit the working tree's file. */
+export async function gitAuthorizations(io: GitIO, a: AuthorizationsArgs): Promise<number> {
+  let repo: Repository | undefined;
+  try {
+    let file: string;
+    if (a.file !== undefined) file = path.resolve(io.cwd, a.file);
+    else {
+      repo = await Repository.open(path.resolve(io.cwd, a.repository ?? '.'));
+      if (!repo.workTree) throw new KeytoolError('bare repository: give the file to edit with --file');
+      file = path.join(repo.workTree, AUTHORIZATIONS_FILE);
+    }
+    const exists = existsSync(file);
+    const text = exists ? readFileSync(file, 'utf8') : undefined;
+    if (a.action === 'list') {
+      if (text === undefined) throw new KeytoolError(`${file}: No such file or directory`);
+      const parsed = parseAuthorizations(text, file);
+      if (a.json) {
+        io.stdout.write(`${JSON.stringify({ file, authorizations: parsed.entries.map((e) => ({ fingerprint: e.fingerprint, name: e.name ?? null })) }, null, 2)}\n`);
+      } else {
+        for (const e of parsed.entries) io.stdout.write(`${e.fingerprint.length === 40 ? formatFingerprint(Buffer.from(e.fingerprint, 'hex')) : e.fingerprint}${e.name !== undefined ? `  ${e.name}` : ''}\n`);
+      }
+      return 0;
+    }
+    const fpr = normalizeFingerprint(a.fingerprint!, 'fingerprint');
+    if (a.action === 'add') {
+      if (fpr.length !== 40) throw new KeytoolError(`${a.fingerprint}: wrong length for OpenPGP fingerprint`);
+      let primary: string | undefined;
+      if (!a.force) {
+        repo ??= await Repository.open(path.resolve(io.cwd, a.repository ?? '.'));
+        const keyringReference = a.keyring ?? (await configured(repo, await repo.currentBranch(), 'keyring')) ?? 'keyring';
+        const keyring = await loadKeyring(repo, keyringReference);
+        const key = keyring.lookupByFingerprint(Buffer.from(fpr, 'hex'));
+        if (!key) throw new KeytoolError(`key ${formatFingerprint(Buffer.from(fpr, 'hex'))} is not in the keyring branch '${keyringReference}'; add its '.key' file there first`);
+        if (key.primary) primary = formatFingerprint(key.primary.fingerprint);
+      }
+      const updated = addAuthorization(text ?? EMPTY_AUTHORIZATIONS, { fingerprint: formatFingerprint(Buffer.from(fpr, 'hex')), name: a.name, primary }, file);
+      writeFileAtomic(file, Buffer.from(updated, 'utf8'), { mode: 0o644 });
+      io.stderr.write(`keytool: authorized ${formatFingerprint(Buffer.from(fpr, 'hex'))}${a.name ? ` (${a.name})` : ''} in ${file}\n`);
+      return 0;
+    }
+    if (text === undefined) throw new KeytoolError(`${file}: No such file or directory`);
+    const updated = removeAuthorization(text, a.fingerprint!, file);
+    writeFileAtomic(file, Buffer.from(updated, 'utf8'), { mode: 0o644 });
+    io.stderr.write(`keytool: removed ${a.fingerprint} from ${file}\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof GitError) throw new KeytoolError(`Git error: ${e.message}`);
+    throw e;
+  } finally {
+    repo?.close();
+  }
+}
+
+export { hex, AuthenticationError };

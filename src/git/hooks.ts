@@ -1,0 +1,69 @@
+// Git hooks installed after the first successful `keytool git authenticate`, as Guix installs
+// its own: post-merge authenticates what a pull brought, pre-push refuses to push commits that
+// do not authenticate. Existing hooks are never overwritten.
+import { constants, existsSync, mkdirSync, openSync, writeSync, closeSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The keytool launcher to call from hooks: this installation's bin/keytool when found. */
+export function keytoolProgram(env: NodeJS.ProcessEnv = process.env): string {
+  const candidates: string[] = [];
+  if (process.argv[1]) candidates.push(path.resolve(path.dirname(process.argv[1]), '..', '..', 'bin', 'keytool'));
+  try {
+    candidates.push(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'keytool'));
+  } catch { /* not a file URL */ }
+  for (const c of candidates) if (existsSync(c)) return c;
+  for (const dir of (env.PATH ?? '').split(':')) if (dir && existsSync(path.join(dir, 'keytool'))) return path.join(dir, 'keytool');
+  return 'keytool';
+}
+
+export function postMergeHook(program: string): string {
+  return `#!/bin/sh
+# Installed by 'keytool git authenticate': authenticate channel commits after a merge or pull.
+exec ${shellQuote(program)} git authenticate
+`;
+}
+
+export function prePushHook(program: string, keyring: string): string {
+  return `#!/bin/sh
+# Installed by 'keytool git authenticate': refuse to push branch commits that do not authenticate.
+# Git passes "<local ref> <local oid> <remote ref> <remote oid>" lines on stdin.
+zero=0000000000000000000000000000000000000000
+while read -r local_ref local_oid remote_ref remote_oid; do
+  case "$local_oid" in "$zero"|"") continue ;; esac
+  case "$local_ref" in
+    refs/heads/${keyring.replace(/[^A-Za-z0-9._/-]/g, '?')}) continue ;; # the keyring branch is not authenticated
+    refs/heads/*) ;;
+    *) continue ;;
+  esac
+  ${shellQuote(program)} git authenticate --end "$local_oid" || exit 1
+done
+exit 0
+`;
+}
+
+/**
+ * Write the hooks into `hooksDir` unless they exist. Returns the paths it did not write because
+ * they were already there.
+ */
+export function installHooks(hooksDir: string, program: string, keyring: string): string[] {
+  mkdirSync(hooksDir, { recursive: true });
+  const skipped: string[] = [];
+  const hooks: [string, string][] = [['pre-push', prePushHook(program, keyring)], ['post-merge', postMergeHook(program)]];
+  for (const [name, text] of hooks) {
+    const file = path.join(hooksDir, name);
+    let fd: number;
+    try {
+      fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o755);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') { skipped.push(file); continue; }
+      throw e;
+    }
+    try { writeSync(fd, text); } finally { closeSync(fd); }
+  }
+  return skipped;
+}

@@ -1,0 +1,51 @@
+// A minimal OpenPGP signer (Ed25519, binary-document signatures): enough for tests and the
+// benchmark to make signed commits in-process without gpg. Not used to authenticate anything.
+import { createHash, generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import { armor } from './armor.js';
+import { parsePublicKey, type PublicKeyPacket } from './key.js';
+import { encodeMpi, encodePacket, PacketTag } from './packets.js';
+
+export interface TestSigner {
+  publicKey: PublicKeyPacket;
+  /** Binary public key packet (what a `.key` file holds, without user ID or self-signature). */
+  publicKeyPacket: Uint8Array;
+  /** Armored detached signature of `message`. */
+  sign(message: Uint8Array, hash?: 'sha256' | 'sha512' | 'sha1'): string;
+}
+
+const HASH_IDS = { sha1: 2, sha256: 8, sha512: 10 } as const;
+
+export function makeEd25519Signer(created = 1_600_000_000): TestSigner {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
+  const body = Buffer.concat([
+    Buffer.of(4, (created >>> 24) & 0xff, (created >> 16) & 0xff, (created >> 8) & 0xff, created & 0xff, 22),
+    Buffer.of(9), Buffer.from('2b06010401da470f01', 'hex'),
+    encodeMpi(Buffer.concat([Buffer.of(0x40), raw])),
+  ]);
+  const key = parsePublicKey(body, false)!;
+  return {
+    publicKey: key,
+    publicKeyPacket: encodePacket(PacketTag.PublicKey, body),
+    sign: (message, hash = 'sha512') => armor('PGP SIGNATURE', signPacket(privateKey, key, message, hash, created)),
+  };
+}
+
+function signPacket(priv: KeyObject, key: PublicKeyPacket, message: Uint8Array, hash: keyof typeof HASH_IDS, time: number): Uint8Array {
+  const sub = (type: number, data: Uint8Array) => Buffer.concat([Buffer.of(data.length + 1, type), data]);
+  const hashed = Buffer.concat([
+    sub(33, Buffer.concat([Buffer.of(4), key.fingerprint])),
+    sub(2, Buffer.of((time >>> 24) & 0xff, (time >> 16) & 0xff, (time >> 8) & 0xff, time & 0xff)),
+  ]);
+  const unhashed = sub(16, key.keyId);
+  const header = Buffer.concat([Buffer.of(4, 0x00, 22, HASH_IDS[hash], hashed.length >> 8, hashed.length & 0xff), hashed]);
+  const n = header.length;
+  const trailer = Buffer.concat([header, Buffer.of(4, 0xff, (n >>> 24) & 0xff, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff)]);
+  const digest = createHash(hash).update(message).update(trailer).digest();
+  const sig = cryptoSign(null, digest, priv);
+  const body = Buffer.concat([
+    header, Buffer.of(unhashed.length >> 8, unhashed.length & 0xff), unhashed,
+    digest.subarray(0, 2), encodeMpi(sig.subarray(0, 32)), encodeMpi(sig.subarray(32)),
+  ]);
+  return encodePacket(PacketTag.Signature, body);
+}

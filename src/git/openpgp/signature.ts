@@ -1,0 +1,175 @@
+// Signature packets (RFC 4880 §5.2), versions 3 and 4, the subpackets Guix knows, and
+// verification of binary-document signatures against a key from the keyring.
+import { createHash, verify as cryptoVerify } from 'node:crypto';
+import { OpenPGPError } from './errors.js';
+import { formatFingerprint, hex, keyObject, PublicKeyAlgorithm, type PublicKeyPacket } from './key.js';
+import { readPackets, Reader, PacketTag, tagName } from './packets.js';
+import { dearmor } from './armor.js';
+
+export const HASH_ALGORITHMS: Record<number, { name: string; node: string }> = {
+  1: { name: 'md5', node: 'md5' },
+  2: { name: 'sha1', node: 'sha1' },
+  3: { name: 'rmd160', node: 'ripemd160' },
+  8: { name: 'sha256', node: 'sha256' },
+  9: { name: 'sha384', node: 'sha384' },
+  10: { name: 'sha512', node: 'sha512' },
+  11: { name: 'sha224', node: 'sha224' },
+};
+
+/** Subpacket types Guix's reader knows; an unknown one marked critical is an error. */
+const KNOWN_SUBPACKETS = new Set([2, 3, 5, 7, 9, 11, 16, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 32, 33]);
+
+export interface SignaturePacket {
+  version: number;
+  type: number;
+  algorithm: number;
+  hashAlgorithm: number;
+  /** Name Guix prints for the hash algorithm (`sha1`, `sha512`, ...). */
+  hashName: string;
+  issuerKeyId?: Uint8Array;
+  issuerFingerprint?: Uint8Array;
+  /** The bytes hashed after the message (v4: header + hashed subpackets + trailer). */
+  trailer: Uint8Array;
+  /** RSA: [s]; DSA and EdDSA: [r, s]. */
+  values: Uint8Array[];
+}
+
+export function parseSignature(body: Uint8Array): SignaturePacket {
+  const r = new Reader(body, 'OpenPGP signature');
+  const version = r.u8();
+  let type: number;
+  let algorithm: number;
+  let hashAlgorithm: number;
+  let trailer: Uint8Array;
+  let issuerKeyId: Uint8Array | undefined;
+  let issuerFingerprint: Uint8Array | undefined;
+  if (version === 4) {
+    type = r.u8();
+    algorithm = r.u8();
+    hashAlgorithm = r.u8();
+    const hashedLen = r.u16();
+    const hashed = r.bytes(hashedLen);
+    const unhashedLen = r.u16();
+    const unhashed = r.bytes(unhashedLen);
+    for (const area of [hashed, unhashed]) {
+      for (const sp of subpackets(area)) {
+        if (sp.type === 16) {
+          if (sp.data.length !== 8) throw new OpenPGPError(`OpenPGP signature: issuer subpacket of ${sp.data.length} bytes (expected 8)`);
+          issuerKeyId ??= sp.data;
+        } else if (sp.type === 33) {
+          const v = sp.data[0];
+          const want = v === 4 ? 20 : v === 5 ? 32 : -1;
+          if (want < 0) throw new OpenPGPError(`OpenPGP signature: issuer fingerprint of unknown key version ${v}`);
+          if (sp.data.length !== want + 1) throw new OpenPGPError(`OpenPGP signature: issuer fingerprint of ${sp.data.length - 1} bytes (expected ${want})`);
+          issuerFingerprint ??= sp.data.subarray(1);
+        } else if (!KNOWN_SUBPACKETS.has(sp.type) && sp.critical) {
+          throw new OpenPGPError(`OpenPGP signature: unknown critical subpacket type ${sp.type}`);
+        }
+      }
+    }
+    if (issuerKeyId && issuerFingerprint && hex(issuerFingerprint.subarray(issuerFingerprint.length - 8)) !== hex(issuerKeyId)) {
+      throw new OpenPGPError(`OpenPGP signature: issuer key ID ${hex(issuerKeyId).toUpperCase()} does not match issuer fingerprint ${formatFingerprint(issuerFingerprint)}`);
+    }
+    const headerLen = 6 + hashedLen;
+    trailer = new Uint8Array(headerLen + 6);
+    trailer.set(body.subarray(0, headerLen));
+    trailer.set([0x04, 0xff, (headerLen >>> 24) & 0xff, (headerLen >> 16) & 0xff, (headerLen >> 8) & 0xff, headerLen & 0xff], headerLen);
+  } else if (version === 3) {
+    if (r.u8() !== 5) throw new OpenPGPError('OpenPGP v3 signature: hashed length must be 5');
+    type = r.u8();
+    const ctime = r.bytes(4);
+    issuerKeyId = r.bytes(8);
+    algorithm = r.u8();
+    hashAlgorithm = r.u8();
+    trailer = Uint8Array.of(type, ...ctime);
+  } else {
+    throw new OpenPGPError(`unsupported OpenPGP signature version ${version}`);
+  }
+  r.u16(); // left 16 bits of the hash: not checked (as Guix)
+  const values: Uint8Array[] = [];
+  if (algorithm === PublicKeyAlgorithm.RSA || algorithm === PublicKeyAlgorithm.RSASignOnly) values.push(r.mpi());
+  else if (algorithm === PublicKeyAlgorithm.DSA || algorithm === PublicKeyAlgorithm.EdDSA || algorithm === PublicKeyAlgorithm.ECDSA) values.push(r.mpi(), r.mpi());
+  const hashName = HASH_ALGORITHMS[hashAlgorithm]?.name ?? `hash-algorithm-${hashAlgorithm}`;
+  return { version, type, algorithm, hashAlgorithm, hashName, issuerKeyId, issuerFingerprint, trailer, values };
+}
+
+function* subpackets(area: Uint8Array): Generator<{ type: number; critical: boolean; data: Uint8Array }> {
+  const r = new Reader(area, 'OpenPGP signature subpacket');
+  while (r.left > 0) {
+    const o1 = r.u8();
+    let len: number;
+    if (o1 < 192) len = o1;
+    else if (o1 < 255) len = ((o1 - 192) << 8) + r.u8() + 192;
+    else len = r.u32();
+    if (len < 1) throw new OpenPGPError('OpenPGP signature subpacket: empty subpacket');
+    const body = r.bytes(len);
+    yield { type: body[0]! & 0x7f, critical: (body[0]! & 0x80) !== 0, data: body.subarray(1) };
+  }
+}
+
+/** Read the one signature packet of an armored or binary detached signature. */
+export function readSignature(input: string | Uint8Array): SignaturePacket {
+  const data = typeof input === 'string' ? dearmor(input).data : input;
+  for (const packet of readPackets(data)) {
+    if (packet.tag === PacketTag.Signature) return parseSignature(packet.body);
+    if (packet.tag === PacketTag.Marker || packet.tag === PacketTag.Trust || packet.tag === PacketTag.OnePassSignature) continue;
+    throw new OpenPGPError(`expected an OpenPGP signature, found a ${tagName(packet.tag)} packet`);
+  }
+  throw new OpenPGPError('expected an OpenPGP signature, found no packet');
+}
+
+function leftPad(b: Uint8Array, n: number): Uint8Array {
+  if (b.length >= n) return b;
+  const out = new Uint8Array(n);
+  out.set(b, n - b.length);
+  return out;
+}
+
+/** The digest the signature covers: hash(message ‖ trailer). */
+export function signatureDigest(sig: SignaturePacket, message: Uint8Array): Uint8Array {
+  const h = HASH_ALGORITHMS[sig.hashAlgorithm];
+  if (!h) throw new OpenPGPError(`unsupported OpenPGP hash algorithm ${sig.hashAlgorithm}`);
+  return new Uint8Array(createHash(h.node).update(message).update(sig.trailer).digest());
+}
+
+/**
+ * Check `sig` over `message` with `key`. False for a bad signature, a signature type other than
+ * binary document (0x00), or a key whose algorithm cannot verify it.
+ */
+export function verifySignature(sig: SignaturePacket, key: PublicKeyPacket, message: Uint8Array): boolean {
+  if (sig.type !== 0x00) return false;
+  const h = HASH_ALGORITHMS[sig.hashAlgorithm];
+  if (!h) return false;
+  const m = key.material;
+  if (m.kind === 'unsupported') return false;
+  try {
+    const k = keyObject(key);
+    if (m.kind === 'ed25519') {
+      if (sig.algorithm !== PublicKeyAlgorithm.EdDSA || sig.values.length !== 2) return false;
+      const [r, s] = sig.values as [Uint8Array, Uint8Array];
+      if (r.length > 32 || s.length > 32) return false;
+      // OpenPGP EdDSA signs the digest: the digest bytes are the Ed25519 message.
+      const digest = signatureDigest(sig, message);
+      return cryptoVerify(null, digest, k, Buffer.concat([leftPad(r, 32), leftPad(s, 32)]));
+    }
+    const data = Buffer.concat([message, sig.trailer]);
+    if (m.kind === 'rsa') {
+      if (sig.algorithm !== PublicKeyAlgorithm.RSA && sig.algorithm !== PublicKeyAlgorithm.RSASignOnly) return false;
+      let nLen = m.n.length;
+      for (let i = 0; i < m.n.length && m.n[i] === 0; i++) nLen--;
+      return cryptoVerify(h.node, data, k, leftPad(sig.values[0]!, nLen));
+    }
+    if (m.kind === 'dsa') {
+      if (sig.algorithm !== PublicKeyAlgorithm.DSA || sig.values.length !== 2) return false;
+      let qLen = m.q.length;
+      for (let i = 0; i < m.q.length && m.q[i] === 0; i++) qLen--;
+      const [r, s] = sig.values as [Uint8Array, Uint8Array];
+      if (r.length > qLen || s.length > qLen) return false;
+      return cryptoVerify(h.node, data, { key: k, dsaEncoding: 'ieee-p1363' }, Buffer.concat([leftPad(r, qLen), leftPad(s, qLen)]));
+    }
+  } catch (e) {
+    if (e instanceof OpenPGPError) throw e;
+    return false; // OpenSSL refused the key or signature encoding: not a valid signature
+  }
+  return false;
+}
