@@ -11,6 +11,10 @@ import { SignCommand } from './sign.js';
 import { VerifyCommand } from './verify.js';
 import { AclCommand } from './acl.js';
 import { GitAuthenticateCommand, GitAuthorizationsCommand } from './git.js';
+import { SexpCommand } from './sexp.js';
+import { NarPackCommand, NarUnpackCommand, NarHashCommand, NarListCommand } from './nar.js';
+import { ArchiveExportCommand, ArchiveListCommand, ArchiveVerifyCommand, ArchiveExtractCommand } from './archive.js';
+import { NarinfoSignCommand, NarinfoVerifyCommand } from './narinfo.js';
 
 export const commands: CommandClass[] = [
   VersionCommand,
@@ -24,4 +28,15 @@ export const commands: CommandClass[] = [
   AclCommand,
   GitAuthenticateCommand,
   GitAuthorizationsCommand,
+  SexpCommand,
+  NarPackCommand,
+  NarUnpackCommand,
+  NarHashCommand,
+  NarListCommand,
+  ArchiveExportCommand,
+  ArchiveListCommand,
+  ArchiveVerifyCommand,
+  ArchiveExtractCommand,
+  NarinfoSignCommand,
+  NarinfoVerifyCommand,
 ];
