@@ -1,0 +1,307 @@
+// `keytool archive export|list|verify|extract`: `guix archive --export` bundles without a daemon.
+import { mkdir, rm, stat, readdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import type { ConfigPaths } from '../../config.js';
+import { loadKeyPair, publicKeyFromSexp, signHash } from '../../crypto/index.js';
+import { KeytoolError } from '../../errors.js';
+import { fingerprint, shortFingerprint } from '../../fingerprint.js';
+import { findToken, parseSexp, printAdvanced } from '../../sexp/index.js';
+import { BundleParser, exportBundle, lacksSignature, orderItems, TROJAN_MESSAGE, type BundleItem, type ExportItem } from '../bundle.js';
+import { NarRestorer, exists, moveIntoPlace } from '../restore.js';
+import { checkStorePath } from '../storepath.js';
+import { judgeSignature, type SignatureVerdict } from '../verdict.js';
+import { trustedKeys, type TrustedKeys } from './acl.js';
+import { humanBytes, input, output, Progress, type Streams } from './io.js';
+
+export interface ExportArgs {
+  help: boolean;
+  key?: string;
+  output?: string;
+  configDir?: string;
+  storeDir?: string;
+  items: ExportItem[];
+}
+
+/**
+ * The export command line, read by hand because each item is a group of options ending with its
+ * directory: `[--key F] [-o F] --store-path P [--reference R]... [--deriver D] DIR ...`.
+ */
+export function parseExportArgs(argv: readonly string[]): ExportArgs {
+  const args: ExportArgs = { help: false, items: [] };
+  let item: { storePath?: string; references: string[]; deriver?: string } = { references: [] };
+  const usage = (m: string): never => {
+    throw new KeytoolError(`archive export: ${m}`, 2);
+  };
+  for (let i = 0; i < argv.length; i++) {
+    let a = argv[i]!;
+    let value: string | undefined;
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    if (eq > 0) {
+      value = a.slice(eq + 1);
+      a = a.slice(0, eq);
+    }
+    const val = (): string => {
+      if (value !== undefined) return value;
+      const v = argv[++i];
+      if (v === undefined) usage(`${a} needs a value`);
+      return v!;
+    };
+    switch (a) {
+      case '-h': case '--help': args.help = true; break;
+      case '--key': args.key = val(); break;
+      case '-o': case '--output': args.output = val(); break;
+      case '--config-dir': args.configDir = val(); break;
+      case '--store-dir': args.storeDir = val(); break;
+      case '--store-path':
+        if (item.storePath !== undefined) usage(`--store-path ${item.storePath} has no directory (give it before the next --store-path)`);
+        item.storePath = val();
+        break;
+      case '--reference':
+        if (item.storePath === undefined) usage('--reference must follow the --store-path it belongs to');
+        item.references.push(val());
+        break;
+      case '--deriver':
+        if (item.storePath === undefined) usage('--deriver must follow the --store-path it belongs to');
+        if (item.deriver !== undefined) usage(`--deriver given twice for ${item.storePath}`);
+        item.deriver = val();
+        break;
+      default:
+        if (a.startsWith('-') && a !== '-') usage(`unknown option ${a}`);
+        if (item.storePath === undefined) usage(`directory ${a} has no --store-path before it`);
+        args.items.push({ storePath: item.storePath!, references: item.references, ...(item.deriver !== undefined ? { deriver: item.deriver } : {}), source: a });
+        item = { references: [] };
+    }
+  }
+  if (item.storePath !== undefined) usage(`--store-path ${item.storePath} has no directory after it`);
+  if (!args.help && !args.items.length) usage('nothing to export: give --store-path PATH DIR for each item');
+  return args;
+}
+
+/** Warn (as the daemon refuses) when a secret key is readable by others. */
+function checkSecrecy(file: string, s: Streams): void {
+  try {
+    if (statSync(file).mode & 0o077) s.stderr.write(`keytool: warning: file '${file}' should be secret (inaccessible to everybody else)\n`);
+  } catch {
+    /* loadKeyPair reports a missing file */
+  }
+}
+
+export async function archiveExport(args: ExportArgs, paths: ConfigPaths, storeDir: string, s: Streams): Promise<number> {
+  for (const it of args.items) {
+    checkStorePath(it.storePath, storeDir);
+    for (const r of it.references) checkStorePath(r, storeDir, 'reference');
+    if (it.deriver) checkStorePath(it.deriver, storeDir, 'deriver');
+    try {
+      await stat(it.source);
+    } catch (e) {
+      throw new KeytoolError(`cannot archive '${it.source}' (for ${it.storePath}): ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
+    }
+  }
+  const items = orderItems(args.items);
+  const keyFile = args.key ?? paths.secretKey;
+  checkSecrecy(keyFile, s);
+  const pair = loadKeyPair(keyFile);
+  const progress = new Progress(s.stderr);
+  let bytes = 0;
+  let done = 0;
+  try {
+    await output(
+      args.output,
+      exportBundle(items, (h) => printAdvanced(signHash(pair, h)), {
+        onData: (n) => {
+          bytes += n;
+          progress.update(() => `exporting item ${done + 1}/${items.length}: ${humanBytes(bytes)}`);
+        },
+        onItem: () => void done++,
+      }),
+      s,
+      'an archive bundle',
+    );
+  } finally {
+    progress.done();
+  }
+  return 0;
+}
+
+interface SignerInfo {
+  fingerprint: string;
+  keyType?: string;
+  label?: string;
+}
+
+function signerOf(item: BundleItem, trust?: TrustedKeys): SignerInfo | undefined {
+  if (!item.signature) return undefined;
+  try {
+    const pub = findToken(parseSexp(item.signature), 'public-key');
+    if (!pub) return undefined;
+    const info: SignerInfo = { fingerprint: fingerprint(pub) };
+    try {
+      info.keyType = publicKeyFromSexp(pub).description;
+    } catch {
+      /* unusable key: fingerprint only */
+    }
+    const label = trust?.label(info.fingerprint);
+    if (label) info.label = label;
+    return info;
+  } catch {
+    return undefined;
+  }
+}
+
+const signerText = (sg: SignerInfo | undefined): string => (sg ? `${shortFingerprint(sg.fingerprint)}${sg.keyType ? ` ${sg.keyType}` : ''}${sg.label ? ` (${sg.label})` : ''}` : '');
+
+async function forEachItem(file: string, s: Streams, storeDir: string, onItem: (item: BundleItem) => void, what: string): Promise<number> {
+  const parser = new BundleParser({ storeDir });
+  const progress = new Progress(s.stderr);
+  let bytes = 0;
+  let current = 0;
+  try {
+    for await (const chunk of input(file, s)) {
+      bytes += chunk.length;
+      progress.update(() => `${what} item ${current || 1}: ${humanBytes(bytes)}`);
+      for (const e of parser.push(chunk)) {
+        if (e.type === 'item-start') current = e.index;
+        else if (e.type === 'item') {
+          progress.done();
+          onItem(e.item);
+        }
+      }
+    }
+    return parser.end();
+  } catch (e) {
+    if (e instanceof KeytoolError && current) throw new KeytoolError(`bundle item ${current}: ${e.message}`);
+    throw e;
+  } finally {
+    progress.done();
+  }
+}
+
+export async function archiveList(file: string, json: boolean, paths: ConfigPaths, storeDir: string, s: Streams): Promise<number> {
+  let trust: TrustedKeys | undefined;
+  try {
+    trust = trustedKeys(paths);
+  } catch {
+    /* labels only */
+  }
+  const count = await forEachItem(file, s, storeDir, (item) => {
+    const sg = signerOf(item, trust);
+    if (json) {
+      s.stdout.write(`${JSON.stringify({ index: item.index, storePath: item.storePath, references: item.references, deriver: item.deriver || null, narSize: item.narSize, hash: Buffer.from(item.hash).toString('hex'), signed: item.signature !== undefined, signer: sg?.fingerprint ?? null, keyType: sg?.keyType ?? null, label: sg?.label ?? null })}\n`);
+      return;
+    }
+    s.stdout.write(`${item.storePath}\n`);
+    s.stdout.write(`  references: ${item.references.length ? item.references.join('\n              ') : '(none)'}\n`);
+    s.stdout.write(`  deriver:    ${item.deriver || '(none)'}\n`);
+    s.stdout.write(`  nar size:   ${item.narSize} bytes\n`);
+    s.stdout.write(`  signer:     ${item.signature === undefined ? '(unsigned)' : sg ? signerText(sg) : '(unreadable signature)'}\n`);
+  }, 'reading');
+  if (!json) s.stderr.write(`${count} item${count === 1 ? '' : 's'}\n`);
+  return 0;
+}
+
+/** The daemon's verdict on one imported item, with its message. */
+export function judgeItem(item: BundleItem, trust: TrustedKeys): { ok: boolean; status: string; message: string; verdict?: SignatureVerdict } {
+  if (!item.signature) return { ok: false, status: 'unsigned', message: lacksSignature(item.storePath) };
+  const v = judgeSignature(item.signature, item.hash, trust.keys, 'import');
+  const fpr = v.fingerprint ? ` ${v.fingerprint}` : '';
+  switch (v.status) {
+    case 'valid': return { ok: true, status: 'valid', message: 'valid signature', verdict: v };
+    case 'corrupt': return { ok: false, status: 'corrupt', message: `corrupt signature data${v.reason ? `: ${v.reason}` : ''}`, verdict: v };
+    case 'unauthorized': return { ok: false, status: 'unauthorized', message: `unauthorized public key${fpr} (not in ${trust.source})`, verdict: v };
+    case 'invalid': return { ok: false, status: 'invalid', message: `invalid signature${v.reason ? `: ${v.reason}` : ''}`, verdict: v };
+    default: return { ok: false, status: 'hash-mismatch', message: TROJAN_MESSAGE, verdict: v };
+  }
+}
+
+export async function archiveVerify(file: string, json: boolean, paths: ConfigPaths, aclFile: string | undefined, storeDir: string, s: Streams): Promise<number> {
+  const trust = trustedKeys(paths, aclFile);
+  let failed = 0;
+  let count: number;
+  try {
+    count = await forEachItem(file, s, storeDir, (item) => {
+      const r = judgeItem(item, trust);
+      if (!r.ok) failed++;
+      const sg = signerOf(item, trust);
+      if (json) {
+        s.stdout.write(`${JSON.stringify({ index: item.index, storePath: item.storePath, status: r.status, message: r.message, signer: sg?.fingerprint ?? null, label: sg?.label ?? null })}\n`);
+      } else if (r.ok) {
+        s.stdout.write(`ok      ${item.storePath}  signed by ${signerText(sg)}\n`);
+      } else {
+        s.stdout.write(`FAILED  ${item.storePath}: ${r.message}\n`);
+      }
+    }, 'verifying');
+  } catch (e) {
+    if (json && e instanceof KeytoolError) {
+      s.stdout.write(`${JSON.stringify({ index: null, storePath: null, status: 'malformed', message: e.message, signer: null, label: null })}\n`);
+    }
+    throw e;
+  }
+  if (!json) {
+    s.stderr.write(failed ? `keytool: ${failed} of ${count} item${count === 1 ? '' : 's'} failed verification\n` : `${count} item${count === 1 ? '' : 's'} verified (ACL: ${trust.source})\n`);
+  }
+  return failed ? 1 : 0;
+}
+
+/**
+ * Verify every item and restore it, all or nothing: items are restored into a staging directory
+ * inside DIR while their hash is computed, and moved to DIR/<store file name> only once every
+ * item of the bundle has passed.
+ */
+export async function archiveExtract(file: string, dir: string, paths: ConfigPaths, aclFile: string | undefined, storeDir: string, s: Streams): Promise<number> {
+  const trust = trustedKeys(paths, aclFile);
+  const created = !(await exists(dir));
+  await mkdir(dir, { recursive: true });
+  const staging = path.join(dir, `.keytool-extract-${randomBytes(6).toString('hex')}`);
+  await mkdir(staging, { mode: 0o700 });
+  const parser = new BundleParser({ storeDir });
+  const progress = new Progress(s.stderr);
+  const staged: { item: BundleItem; at: string }[] = [];
+  let restorer: NarRestorer | undefined;
+  let moved = false;
+  let current = 0;
+  let bytes = 0;
+  try {
+    try {
+      for await (const chunk of input(file, s)) {
+        bytes += chunk.length;
+        progress.update(() => `extracting item ${current || 1}: ${humanBytes(bytes)}`);
+        for (const e of parser.push(chunk)) {
+          if (e.type === 'item-start') {
+            current = e.index;
+            restorer = new NarRestorer(path.join(staging, String(e.index)));
+          } else if (e.type === 'nar') {
+            await restorer!.apply(e.event);
+          } else {
+            const r = judgeItem(e.item, trust);
+            if (!r.ok) throw new KeytoolError(`${e.item.storePath}: ${r.message}; nothing extracted`);
+            staged.push({ item: e.item, at: path.join(staging, String(e.item.index)) });
+          }
+        }
+      }
+      parser.end();
+    } catch (e) {
+      if (e instanceof KeytoolError && current && !/nothing extracted$/.test(e.message)) throw new KeytoolError(`bundle item ${current}: ${e.message}; nothing extracted`);
+      throw e;
+    }
+    const names = new Set<string>();
+    for (const { item } of staged) {
+      const name = path.posix.basename(item.storePath);
+      if (names.has(name)) throw new KeytoolError(`${item.storePath} appears twice in the bundle; nothing extracted`);
+      names.add(name);
+      if (await exists(path.join(dir, name))) throw new KeytoolError(`'${path.join(dir, name)}' already exists; refusing to overwrite it; nothing extracted`);
+    }
+    for (const { item, at } of staged) await moveIntoPlace(at, path.join(dir, path.posix.basename(item.storePath)));
+    moved = true;
+    for (const { item } of staged) s.stdout.write(`${path.join(dir, path.posix.basename(item.storePath))}\n`);
+    s.stderr.write(`${staged.length} item${staged.length === 1 ? '' : 's'} verified and extracted\n`);
+    return 0;
+  } finally {
+    progress.done();
+    await restorer?.abort();
+    await rm(staging, { recursive: true, force: true });
+    // Leave DIR as we found it when it was created for nothing.
+    if (created && !moved) await readdir(dir).then((l) => (l.length ? undefined : rm(dir, { recursive: true, force: true }))).catch(() => undefined);
+  }
+}

@@ -1,0 +1,103 @@
+// Streams for the archive commands: `-` means stdin/stdout, big data moves in chunks with
+// back-pressure, binary output never goes to a terminal, progress goes to stderr only when it is
+// a terminal.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { rm, rename, stat } from 'node:fs/promises';
+import { KeytoolError } from '../../errors.js';
+import { stagingPath } from '../restore.js';
+
+export interface Streams {
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+}
+
+/** Chunks of a file, or of stdin for `-`. */
+export async function* input(file: string, streams: Streams): AsyncGenerator<Uint8Array> {
+  if (file === '-') {
+    if (streams.stdin.isTTY) throw new KeytoolError('refusing to read binary data from a terminal; redirect stdin or give a file name', 2);
+    for await (const c of streams.stdin) yield typeof c === 'string' ? Buffer.from(c, 'latin1') : (c as Uint8Array);
+    return;
+  }
+  try {
+    const st = await stat(file);
+    if (st.isDirectory()) throw new KeytoolError(`${file} is a directory, not a file`);
+  } catch (e) {
+    if (e instanceof KeytoolError) throw e;
+    throw new KeytoolError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
+  }
+  const s = createReadStream(file, { highWaterMark: 1 << 20 });
+  try {
+    for await (const c of s) yield c as Buffer;
+  } catch (e) {
+    throw new KeytoolError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+}
+
+async function writeAll(out: NodeJS.WritableStream, source: AsyncIterable<Uint8Array>): Promise<void> {
+  for await (const chunk of source) {
+    if (!out.write(chunk)) await once(out, 'drain');
+  }
+}
+
+/**
+ * Write a byte stream to `file` (atomically: a temporary file renamed at the end, nothing left
+ * on error) or to stdout for `-`/undefined (refused when stdout is a terminal).
+ */
+export async function output(file: string | undefined, source: AsyncIterable<Uint8Array>, streams: Streams, what: string): Promise<void> {
+  if (file === undefined || file === '-') {
+    if (streams.stdout.isTTY) throw new KeytoolError(`refusing to write ${what} to a terminal; redirect stdout or use --output FILE`, 2);
+    await writeAll(streams.stdout, source);
+    return;
+  }
+  const temp = stagingPath(file);
+  const ws = createWriteStream(temp, { flags: 'wx', mode: 0o644 });
+  try {
+    await once(ws, 'open');
+    await writeAll(ws, source);
+    ws.end();
+    await once(ws, 'finish');
+    await rename(temp, file);
+  } catch (e) {
+    ws.destroy();
+    await rm(temp, { force: true });
+    throw e;
+  }
+}
+
+/** A one-line progress display on stderr, only when stderr is a terminal. */
+export class Progress {
+  private last = 0;
+  private shown = false;
+  private readonly enabled: boolean;
+  constructor(private readonly stderr: Streams['stderr']) {
+    this.enabled = Boolean(stderr.isTTY);
+  }
+
+  update(text: () => string, force = false): void {
+    if (!this.enabled) return;
+    const now = Date.now();
+    if (!force && now - this.last < 100) return;
+    this.last = now;
+    this.stderr.write(`\r\x1b[K${text()}`);
+    this.shown = true;
+  }
+
+  done(): void {
+    if (this.shown) this.stderr.write('\r\x1b[K');
+    this.shown = false;
+  }
+}
+
+export function humanBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i ? `${v.toFixed(1)} ${units[i]}` : `${n} B`;
+}

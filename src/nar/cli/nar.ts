@@ -1,0 +1,99 @@
+// `keytool nar pack|unpack|hash|ls`: nar files without a daemon.
+import { createHash } from 'node:crypto';
+import { lstat } from 'node:fs/promises';
+import { KeytoolError } from '../../errors.js';
+import { toNixBase32 } from '../base32.js';
+import { NarParser, showPath } from '../reader.js';
+import { restoreNar } from '../restore.js';
+import { narStream } from '../writer.js';
+import { humanBytes, input, output, Progress, type Streams } from './io.js';
+
+async function mustExist(p: string): Promise<void> {
+  try {
+    await lstat(p);
+  } catch (e) {
+    throw new KeytoolError(`cannot archive '${p}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
+  }
+}
+
+export async function narPack(path: string, out: string | undefined, s: Streams): Promise<number> {
+  await mustExist(path);
+  const progress = new Progress(s.stderr);
+  let bytes = 0;
+  try {
+    await output(out, narStream(path, { onData: (n) => { bytes += n; progress.update(() => `packing ${path}: ${humanBytes(bytes)}`); } }), s, 'a nar');
+  } finally {
+    progress.done();
+  }
+  return 0;
+}
+
+export async function narUnpack(file: string, dir: string, s: Streams): Promise<number> {
+  const progress = new Progress(s.stderr);
+  let bytes = 0;
+  async function* counted(): AsyncGenerator<Uint8Array> {
+    for await (const c of input(file, s)) {
+      bytes += c.length;
+      progress.update(() => `unpacking ${file === '-' ? 'stdin' : file}: ${humanBytes(bytes)}`);
+      yield c;
+    }
+  }
+  try {
+    await restoreNar(counted(), dir);
+  } finally {
+    progress.done();
+  }
+  return 0;
+}
+
+export interface NarDigest {
+  narHash: string;
+  narSize: number;
+  sha256: string;
+}
+
+export async function narDigest(path: string, s?: Streams): Promise<NarDigest> {
+  await mustExist(path);
+  const progress = s ? new Progress(s.stderr) : undefined;
+  const h = createHash('sha256');
+  let size = 0;
+  try {
+    for await (const chunk of narStream(path)) {
+      h.update(chunk);
+      size += chunk.length;
+      progress?.update(() => `hashing ${path}: ${humanBytes(size)}`);
+    }
+  } finally {
+    progress?.done();
+  }
+  const digest = h.digest();
+  return { narHash: `sha256:${toNixBase32(digest)}`, narSize: size, sha256: digest.toString('hex') };
+}
+
+export async function narHash(paths: string[], json: boolean, hex: boolean, s: Streams): Promise<number> {
+  for (const p of paths) {
+    const d = await narDigest(p, s);
+    if (json) s.stdout.write(`${JSON.stringify({ path: p, narHash: d.narHash, narSize: d.narSize, sha256: d.sha256 })}\n`);
+    else {
+      const value = hex ? `sha256:${d.sha256}` : d.narHash;
+      s.stdout.write(paths.length > 1 ? `${value}  ${p}\n` : `${value}\n`);
+    }
+  }
+  return 0;
+}
+
+/** `guix archive -t`'s listing: `D path`, `S path -> target`, `r|x path size B`. */
+export async function narList(file: string, s: Streams): Promise<number> {
+  const parser = new NarParser();
+  const line = (t: string): void => void s.stdout.write(`${t}\n`);
+  const show = (p: readonly Uint8Array[]): string => (p.length ? showPath(p) : '.');
+  for await (const chunk of input(file, s)) {
+    for (const e of parser.push(chunk)) {
+      if (e.type === 'directory') line(`D ${show(e.path)}`);
+      else if (e.type === 'symlink') line(`S ${show(e.path)} -> ${showPath([e.target])}`);
+      else if (e.type === 'file') line(`${e.executable ? 'x' : 'r'} ${show(e.path)} ${e.size} B`);
+    }
+  }
+  parser.end();
+  return 0;
+}

@@ -1,0 +1,133 @@
+// `keytool narinfo sign|verify`: what `guix publish` writes and the substituter checks.
+import { opendir, readFile, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import type { ConfigPaths } from '../../config.js';
+import { loadKeyPair } from '../../crypto/index.js';
+import { KeytoolError } from '../../errors.js';
+import { writeFileAtomic } from '../../fsutil/atomic.js';
+import { shortFingerprint } from '../../fingerprint.js';
+import { signNarinfo, verifyNarinfo, type NarinfoVerdict } from '../narinfo.js';
+import { trustedKeys } from './acl.js';
+import { Progress, type Streams } from './io.js';
+
+/** A narinfo is a few hundred bytes; anything much larger is not one. */
+const MAX_NARINFO = 1 << 20;
+
+async function readText(file: string, s: Streams): Promise<string> {
+  if (file === '-') {
+    const parts: Buffer[] = [];
+    let size = 0;
+    for await (const c of s.stdin) {
+      const b = typeof c === 'string' ? Buffer.from(c) : (c as Buffer);
+      size += b.length;
+      if (size > MAX_NARINFO) throw new KeytoolError('stdin: too large to be a narinfo');
+      parts.push(b);
+    }
+    return Buffer.concat(parts).toString('utf8');
+  }
+  let st;
+  try {
+    st = await stat(file);
+  } catch (e) {
+    throw new KeytoolError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
+  }
+  if (!st.isFile()) throw new KeytoolError(`${file} is not a regular file`);
+  if (st.size > MAX_NARINFO) throw new KeytoolError(`${file}: too large to be a narinfo (${st.size} bytes)`);
+  return (await readFile(file)).toString('utf8');
+}
+
+export async function narinfoSign(files: string[], keyFile: string | undefined, host: string | undefined, paths: ConfigPaths, s: Streams): Promise<number> {
+  const pair = loadKeyPair(keyFile ?? paths.secretKey);
+  for (const file of files) {
+    const text = await readText(file, s);
+    let signed: string;
+    try {
+      signed = signNarinfo(text, pair, host);
+    } catch (e) {
+      if (e instanceof KeytoolError) throw new KeytoolError(`${file}: ${e.message}`, e.exitCode);
+      throw e;
+    }
+    if (file === '-') {
+      s.stdout.write(signed);
+      continue;
+    }
+    writeFileAtomic(file, Buffer.from(signed, 'utf8'), { mode: statSync(file).mode & 0o7777 });
+    s.stderr.write(`signed ${file}\n`);
+  }
+  return 0;
+}
+
+/** Every narinfo under the arguments: files as given, `*.narinfo` found in directories, streamed. */
+async function* narinfoFiles(args: string[]): AsyncGenerator<string> {
+  for (const a of args) {
+    if (a === '-') {
+      yield a;
+      continue;
+    }
+    let st;
+    try {
+      st = await stat(a);
+    } catch {
+      yield a; // reported as unreadable by the caller
+      continue;
+    }
+    if (!st.isDirectory()) {
+      yield a;
+      continue;
+    }
+    let found = false;
+    const stack = [a];
+    while (stack.length) {
+      const d = stack.pop()!;
+      for await (const ent of await opendir(d)) {
+        const p = path.join(d, ent.name);
+        if (ent.isDirectory()) stack.push(p);
+        else if (ent.name.endsWith('.narinfo') && (ent.isFile() || ent.isSymbolicLink())) {
+          found = true;
+          yield p;
+        }
+      }
+    }
+    if (!found) throw new KeytoolError(`no .narinfo files under ${a}`);
+  }
+}
+
+export async function narinfoVerify(args: string[], json: boolean, aclFile: string | undefined, paths: ConfigPaths, s: Streams): Promise<number> {
+  const trust = trustedKeys(paths, aclFile);
+  const progress = new Progress(s.stderr);
+  const counts = new Map<string, number>();
+  let total = 0;
+  try {
+    for await (const file of narinfoFiles(args)) {
+      let v: NarinfoVerdict;
+      try {
+        v = verifyNarinfo(await readText(file, s), trust.keys, file);
+      } catch (e) {
+        if (!(e instanceof KeytoolError)) throw e;
+        v = { status: 'malformed', message: e.message };
+      }
+      total++;
+      counts.set(v.status, (counts.get(v.status) ?? 0) + 1);
+      const label = v.fingerprint ? trust.label(v.fingerprint) : undefined;
+      progress.done();
+      if (json) {
+        s.stdout.write(`${JSON.stringify({ file, status: v.status, message: v.message, storePath: v.storePath ?? null, url: v.url ?? null, host: v.host ?? null, signer: v.fingerprint ?? null, label: label ?? null, reason: v.reason ?? null })}\n`);
+      } else if (v.status === 'valid') {
+        s.stdout.write(`${file}: valid (signed by ${shortFingerprint(v.fingerprint!)}${label ? ` ${label}` : ''})\n`);
+      } else {
+        const extra = v.reason && !v.message.includes(v.reason) ? ` (${v.reason})` : '';
+        s.stdout.write(`${file}: ${v.status}: ${v.message}${extra}\n`);
+      }
+      progress.update(() => `checked ${total} narinfo${total === 1 ? '' : 's'}`);
+    }
+  } finally {
+    progress.done();
+  }
+  const bad = total - (counts.get('valid') ?? 0);
+  if (!json) {
+    const summary = [...counts].map(([k, n]) => `${n} ${k}`).join(', ');
+    s.stderr.write(`${total} narinfo${total === 1 ? '' : 's'}: ${summary} (ACL: ${trust.source})\n`);
+  }
+  return bad ? 1 : 0;
+}
