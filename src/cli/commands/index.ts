@@ -15,9 +15,6 @@ import { SexpCommand } from './sexp.js';
 import { NarPackCommand, NarUnpackCommand, NarHashCommand, NarListCommand } from './nar.js';
 import { ArchiveExportCommand, ArchiveListCommand, ArchiveVerifyCommand, ArchiveExtractCommand } from './archive.js';
 import { NarinfoSignCommand, NarinfoVerifyCommand } from './narinfo.js';
-import { NarPackCommand, NarUnpackCommand, NarHashCommand, NarListCommand } from './nar.js';
-import { ArchiveExportCommand, ArchiveListCommand, ArchiveVerifyCommand, ArchiveExtractCommand } from './archive.js';
-import { NarinfoSignCommand, NarinfoVerifyCommand } from './narinfo.js';
 
 export const commands: CommandClass[] = [
   VersionCommand,
@@ -32,16 +29,6 @@ export const commands: CommandClass[] = [
   GitAuthenticateCommand,
   GitAuthorizationsCommand,
   SexpCommand,
-  NarPackCommand,
-  NarUnpackCommand,
-  NarHashCommand,
-  NarListCommand,
-  ArchiveExportCommand,
-  ArchiveListCommand,
-  ArchiveVerifyCommand,
-  ArchiveExtractCommand,
-  NarinfoSignCommand,
-  NarinfoVerifyCommand,
   NarPackCommand,
   NarUnpackCommand,
   NarHashCommand,
