@@ -164,7 +164,7 @@ export class SexpReader {
         return this.value!;
       case S.Data:
         // libgcrypt compares a length prefix with the bytes left at the colon.
-        throw new SexpError(`length prefix announces ${this.lenValue} bytes but the input ends first`, this.colonAt, E.STRING_TOO_LONG);
+        throw new SexpError(`input ends before the ${this.lenValue} bytes announced by the length prefix`, this.colonAt, E.STRING_TOO_LONG);
       case S.StrOct:
       case S.StrHex:
         // libgcrypt looks ahead for the digits of an escape, so a truncated one is a bad quotation.
@@ -178,12 +178,7 @@ export class SexpReader {
     if (this.stack.length > 0) {
       // libgcrypt reports the offset 0 here; we name the outermost list left open, which is byte 0
       // for every input that starts with its list.
-      const inner = this.openConstruct();
-      throw new SexpError(
-        `unexpected end of input: ${inner}list opened at byte ${this.opens[0]} not closed`,
-        this.opens[0]!,
-        E.UNMATCHED_PAREN,
-      );
+      throw new SexpError(`unexpected end of input${this.openConstruct()}: ')' missing for the list opened`, this.opens[0]!, E.UNMATCHED_PAREN);
     }
     // At top level libgcrypt drops an atom the input ends inside (a bare token is never
     // terminated), so `abc` and empty input read as the empty list.
@@ -197,13 +192,13 @@ export class SexpReader {
       case S.StrOct:
       case S.StrHex:
       case S.StrCont:
-        return `string opened at byte ${this.atomStart} not closed, `;
+        return ` inside the string opened at byte ${this.atomStart}`;
       case S.Hex:
-        return `hex atom opened at byte ${this.atomStart} not closed, `;
+        return ` inside the hex atom opened at byte ${this.atomStart}`;
       case S.B64:
-        return `base64 atom opened at byte ${this.atomStart} not closed, `;
+        return ` inside the base64 atom opened at byte ${this.atomStart}`;
       case S.Digits:
-        return `length prefix at byte ${this.atomStart} without its colon, `;
+        return ` inside the length prefix at byte ${this.atomStart}`;
       default:
         return '';
     }

@@ -92,9 +92,12 @@ describe('top level', () => {
 describe('errors: libgcrypt code, offset, and what was expected', () => {
   const cases: [string, number, number, string][] = [
     ['(a 123 0)', 201, 6, "bad length prefix: expected a digit or ':' but found byte 0x20"],
-    ['(a 5:ab)', 202, 4, 'length prefix announces 5 bytes but the input ends first'],
-    ['(a "x)', 203, 0, 'unexpected end of input: string opened at byte 3 not closed, list opened at byte 0 not closed'],
-    ['(a (b c)', 203, 0, 'unexpected end of input: list opened at byte 0 not closed'],
+    ['(a 5:ab)', 202, 4, 'input ends before the 5 bytes announced by the length prefix'],
+    ['(a "x)', 203, 0, "unexpected end of input inside the string opened at byte 3: ')' missing for the list opened"],
+    ['(a (b c)', 203, 0, "unexpected end of input: ')' missing for the list opened"],
+    ['(a #0', 203, 0, "unexpected end of input inside the hex atom opened at byte 3: ')' missing for the list opened"],
+    ['(a |YW', 203, 0, "unexpected end of input inside the base64 atom opened at byte 3: ')' missing for the list opened"],
+    ['(a 12', 203, 0, "unexpected end of input inside the length prefix at byte 3: ')' missing for the list opened"],
     [')', 203, 0, "')' without a matching '('"],
     ['(\x80)', 205, 1, "bad character byte 0x80: expected '(', ')', an atom or white space"],
     ['(a ; comment\n)', 205, 3, "bad character ';': expected '(', ')', an atom or white space"],
@@ -179,7 +182,7 @@ describe('transport form {base64} (our extension)', () => {
   it('reports faults in the payload and in the base64', () => {
     const e = error(`{${b64('(1:a5:b)')}}`);
     expect([e.code, e.offset]).toEqual([202, 5]); // the base64 quad holding decoded byte 5
-    expect(e.reason).toBe('in the transport payload at decoded byte 5: length prefix announces 5 bytes but the input ends first');
+    expect(e.reason).toBe('in the transport payload at decoded byte 5: input ends before the 5 bytes announced by the length prefix');
     expect(codeAt('{KDE6YSk*}')).toEqual([205, 8]);
     expect(codeAt('{KDE6YSk=A}')).toEqual([205, 9]);
     expect(codeAt('{KDE6Y}')).toEqual([205, 6]);
