@@ -117,7 +117,10 @@ export function addAuthorization(text: string, entry: NewEntry, what?: string): 
   return `${text.slice(0, at)}\n${' '.repeat(col)}${body}${text.slice(at)}`;
 }
 
-/** Remove the entry for `fingerprint` (any spacing or case), with its same-line comment. */
+/**
+ * Remove the entry for `fingerprint` (any spacing or case), with the comments inside it and on
+ * its last line; every other comment stays.
+ */
 export function removeAuthorization(text: string, fingerprint: string, what?: string): string {
   const file = parseAuthorizations(text, what);
   const target = normalizeFingerprint(fingerprint);
@@ -126,10 +129,17 @@ export function removeAuthorization(text: string, fingerprint: string, what?: st
   const entry = file.entries[i]!;
   const end = afterTrailingComment(text, entry.node.end);
   if (i > 0) {
-    // Keep the previous entry's line (and its comment) whole; drop from that line's end.
-    const prevEnd = file.entries[i - 1]!.node.end;
-    const nl = text.indexOf('\n', prevEnd);
-    const from = nl >= 0 && nl < entry.node.start ? nl : prevEnd;
+    // Drop the blank space before the entry, back to whatever precedes it (the previous entry,
+    // its comment, or a comment line, all kept).
+    let from = entry.node.start;
+    while (from > 0 && /\s/.test(text[from - 1]!)) from--;
+    // ... but never into a comment's own trailing blanks: stop at the newline ending it.
+    const lineStart = text.lastIndexOf('\n', from - 1) + 1;
+    if (text.slice(lineStart, from).includes(';')) {
+      from = text.indexOf('\n', from);
+      // A comment must stay followed by a newline (else it would swallow what follows).
+      if (text[end] !== '\n') from++;
+    }
     return text.slice(0, from) + text.slice(end);
   }
   if (file.entries[1]) {

@@ -10,7 +10,16 @@ export interface TestSigner {
   /** Binary public key packet (what a `.key` file holds, without user ID or self-signature). */
   publicKeyPacket: Uint8Array;
   /** Armored detached signature of `message`. */
-  sign(message: Uint8Array, hash?: 'sha256' | 'sha512' | 'sha1'): string;
+  sign(message: Uint8Array, hash?: 'sha256' | 'sha512' | 'sha1', options?: SignOptions): string;
+}
+
+export interface SignOptions {
+  /** Include the issuer fingerprint subpacket (default true). */
+  issuerFingerprint?: boolean;
+  /** Include the issuer key ID subpacket (default true); a Uint8Array puts that ID instead. */
+  issuerKeyId?: boolean | Uint8Array;
+  /** Extra hashed subpackets, already encoded. */
+  extraHashed?: Uint8Array;
 }
 
 const HASH_IDS = { sha1: 2, sha256: 8, sha512: 10 } as const;
@@ -27,17 +36,19 @@ export function makeEd25519Signer(created = 1_600_000_000): TestSigner {
   return {
     publicKey: key,
     publicKeyPacket: encodePacket(PacketTag.PublicKey, body),
-    sign: (message, hash = 'sha512') => armor('PGP SIGNATURE', signPacket(privateKey, key, message, hash, created)),
+    sign: (message, hash = 'sha512', options = {}) => armor('PGP SIGNATURE', signPacket(privateKey, key, message, hash, created, options)),
   };
 }
 
-function signPacket(priv: KeyObject, key: PublicKeyPacket, message: Uint8Array, hash: keyof typeof HASH_IDS, time: number): Uint8Array {
+function signPacket(priv: KeyObject, key: PublicKeyPacket, message: Uint8Array, hash: keyof typeof HASH_IDS, time: number, options: SignOptions): Uint8Array {
   const sub = (type: number, data: Uint8Array) => Buffer.concat([Buffer.of(data.length + 1, type), data]);
   const hashed = Buffer.concat([
-    sub(33, Buffer.concat([Buffer.of(4), key.fingerprint])),
+    options.issuerFingerprint === false ? Buffer.alloc(0) : sub(33, Buffer.concat([Buffer.of(4), key.fingerprint])),
     sub(2, Buffer.of((time >>> 24) & 0xff, (time >> 16) & 0xff, (time >> 8) & 0xff, time & 0xff)),
+    options.extraHashed ?? Buffer.alloc(0),
   ]);
-  const unhashed = sub(16, key.keyId);
+  const id = options.issuerKeyId instanceof Uint8Array ? options.issuerKeyId : options.issuerKeyId === false ? undefined : key.keyId;
+  const unhashed = id ? sub(16, id) : Buffer.alloc(0);
   const header = Buffer.concat([Buffer.of(4, 0x00, 22, HASH_IDS[hash], hashed.length >> 8, hashed.length & 0xff), hashed]);
   const n = header.length;
   const trailer = Buffer.concat([header, Buffer.of(4, 0xff, (n >>> 24) & 0xff, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff)]);
