@@ -1,5 +1,6 @@
 // The key and ACL commands' work and output, loaded by the command classes on demand. The logic
 // lives in src/keys and src/acl; this module reads inputs, prints results and chooses exit codes.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { KeytoolError } from '../errors.js';
 import { shortFingerprint } from '../fingerprint.js';
@@ -77,6 +78,7 @@ const bold = (on: boolean, s: string): string => (on ? `\x1b[1m${s}\x1b[22m` : s
 const dim = (on: boolean, s: string): string => (on ? `\x1b[2m${s}\x1b[22m` : s);
 
 export async function listAcl(io: CommandIo, json: boolean): Promise<number> {
+  if (!existsSync(io.paths.dir)) throw new KeytoolError(`configuration directory ${io.paths.dir} does not exist (is Guix installed? see --config-dir)`);
   const acl = loadAcl(io.paths, { create: false });
   const local = localKey(io);
   // A missing ACL is what Guix would create on first use: the local key alone.

@@ -149,6 +149,16 @@ describe('keytool authorize', () => {
     expect(readFileSync(target)).toEqual(readFileSync(path.join(EXAMPLE, 'acl')));
   });
 
+  it('hints at the system configuration when the replaced link pointed into the store', () => {
+    const dir = exampleConfig('auth-storelink', false);
+    symlinkSync('/gnu/store/00000000000000000000000000000000-acl', path.join(dir, 'acl'));
+    const r = keytool(['authorize', '--config-dir', dir, path.join(dir, 'ci.guix.gnu.org.pub')]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('with a regular file\nkeytool: hint: ');
+    expect(r.stderr).toContain("'authorized-keys' of 'guix-service-type'");
+    expect(listFprs(dir)).toEqual([FPR.ci, FPR.example]);
+  });
+
   describe('refuses bad input, changing nothing', () => {
     it('a private key', () => {
       const dir = exampleConfig('auth-priv');
@@ -334,6 +344,11 @@ describe('keytool list', () => {
     expect(a.status).toBe(0);
     expect(a.stderr).toContain('keytool: warning: ');
     expect(keytool(['list', '--config-dir', dir]).stdout.split('\n')[0]).toMatch(/\(unusable\)/);
+  });
+
+  it('fails when the configuration directory does not exist', () => {
+    const dir = scratch('list-nodir');
+    refuses(dir, ['list', '--config-dir', path.join(dir, 'guix')], 1, `keytool: configuration directory ${path.join(dir, 'guix')} does not exist`);
   });
 
   it('fails on an ACL in a bad shape, naming it', () => {
