@@ -8,6 +8,7 @@ import { exportBundle, itemMetadata, BundleParser } from '../../src/nar/bundle.j
 import { signNarinfo, signatureBase64, verifyNarinfo } from '../../src/nar/narinfo.js';
 import { collect, helloFile, narOf, scratch, sha256hex } from './helpers.js';
 import { a1Pair, A1_PUBLIC } from './keys.js';
+import { A4_SIGNATURE_TEXT, A4_UNSIGNED } from './narinfo-fixtures.js';
 
 const HELLO = '/gnu/store/0123456789abcdfghijklmnpqrsvwxyz-hello';
 const DEP = '/gnu/store/zyxwvsrqpnmlkjihgfdcba9876543210-dep';
@@ -51,35 +52,6 @@ describe('appendix A.3: export item', () => {
     ]);
   });
 });
-
-export const A4_UNSIGNED = `StorePath: /gnu/store/0123456789abcdfghijklmnpqrsvwxyz-tree
-NarHash: sha256:1r2djnkij7x037r2fjmvpqs0ajp7451jkba2az6n9mdxa5d8vir7
-NarSize: 1072
-References: 
-Deriver: zyxwvsrqpnmlkjihgfdcba9876543210-tree.drv
-URL: nar/gzip/0123456789abcdfghijklmnpqrsvwxyz-tree
-Compression: gzip
-FileSize: 321
-`;
-export const A4_SIGNATURE_TEXT = `(signature 
- (data 
-  (flags rfc6979)
-  (hash sha256 #068BF518F909137D47F0C89CEB3B30AE4C107955872B59C7DAB3AFAD022559B0#)
-  )
- (sig-val 
-  (ecdsa 
-   (r #037F0E940F40A63C89BD9555E46643EA754E4B598C17251142559461AA78884E#)
-   (s #082993350C53D231316827F04614F22CF63E1368E53D07966133FE2DB00DBCC8#)
-   )
-  )
- (public-key 
-  (ecc 
-   (curve Ed25519)
-   (q #A667B2B55D3A515F5627025B3473EAA648F4D5DAD66D39BD0BECA99F04D46869#)
-   )
-  )
- )
-`;
 
 describe('appendix A.4: narinfo signature', () => {
   it('signing the A.4 narinfo with the A.1 key gives exactly the A.4 Signature line, in place', () => {
