@@ -68,6 +68,7 @@ const enum S {
 const describe = (c: number): string =>
   c >= 0x21 && c <= 0x7e ? `'${String.fromCharCode(c)}'` : `byte 0x${c.toString(16).padStart(2, '0')}`;
 
+const EMPTY_BYTES = new Uint8Array(0);
 const EMPTY_LIST: SexpList = Object.freeze({ type: 'list', items: Object.freeze([]) as readonly Sexp[] }) as SexpList;
 
 export interface ReaderOptions extends SexpLimits {
@@ -96,7 +97,7 @@ export class SexpReader {
   private readonly opens: number[] = []; // offsets of the open parentheses
   private hintOpen = false;
 
-  private acc = new Uint8Array(64); // bytes of an atom being read across chunks
+  private acc = EMPTY_BYTES; // bytes of an atom being read across chunks, allocated on first use
   private accLen = 0;
   private accCap = 0; // min(acc.length, maxAtomLength): reaching it means grow or fail
   private atomStart = 0; // offset where the current atom began
@@ -119,7 +120,7 @@ export class SexpReader {
   private tQuad = 0;
   private tCount = 0;
   private tPad = 0;
-  private tOut: Uint8Array = new Uint8Array(0);
+  private tOut: Uint8Array = EMPTY_BYTES;
   private tOutLen = 0;
 
   constructor(options: ReaderOptions = {}) {
@@ -218,7 +219,7 @@ export class SexpReader {
     if (need > this.maxAtom) {
       this.fail(`atom longer than the limit of ${this.maxAtom} bytes`, this.atomStart, E.STRING_TOO_LONG);
     }
-    let size = this.acc.length * 2;
+    let size = Math.max(this.acc.length * 2, 64);
     while (size < need) size *= 2;
     const grown = new Uint8Array(Math.min(size, Math.max(need, this.maxAtom)));
     grown.set(this.acc.subarray(0, this.accLen));
@@ -256,11 +257,12 @@ export class SexpReader {
       while (i < n) {
         switch (this.state) {
           case S.Between: {
-            const c = chunk[i]!;
-            const cls = CLASS[c]!;
+            let c = chunk[i]!;
+            let cls = CLASS[c]!;
             if (cls === WS) {
-              i++;
-              break;
+              // Skip the run of white space (indentation of the advanced form) in one loop.
+              while (++i < n && (cls = CLASS[(c = chunk[i]!)]!) === WS);
+              if (i === n) break;
             }
             if (cls === TOK) {
               this.atomStart = base + i;
@@ -409,21 +411,28 @@ export class SexpReader {
             break;
           }
           case S.Hex: {
-            const c = chunk[i]!;
-            const v = HEXVAL[c]!;
-            if (v !== NONE) {
-              if (this.nibble < 0) this.nibble = v;
-              else {
-                this.accPush((this.nibble << 4) | v);
-                this.nibble = -1;
+            // Tight loop over the run of hex digits and white space.
+            let j = i;
+            for (; j < n; j++) {
+              const c = chunk[j]!;
+              const v = HEXVAL[c]!;
+              if (v !== NONE) {
+                if (this.nibble < 0) this.nibble = v;
+                else {
+                  if (this.accLen === this.accCap) this.accGrow(1);
+                  this.acc[this.accLen++] = (this.nibble << 4) | v;
+                  this.nibble = -1;
+                }
+              } else if (c === 0x23) {
+                if (this.nibble >= 0) this.fail('odd number of hex digits in hex atom', base + j, E.ODD_HEX_NUMBERS);
+                this.addAtom(this.accTake());
+                j++;
+                break;
+              } else if (CLASS[c] !== WS) {
+                this.fail(`bad character in hex atom: expected a hex digit or '#' but found ${describe(c)}`, base + j, E.BAD_HEX_CHAR);
               }
-            } else if (c === 0x23) {
-              if (this.nibble >= 0) this.fail('odd number of hex digits in hex atom', base + i, E.ODD_HEX_NUMBERS);
-              this.addAtom(this.accTake());
-            } else if (CLASS[c] !== WS) {
-              this.fail(`bad character in hex atom: expected a hex digit or '#' but found ${describe(c)}`, base + i, E.BAD_HEX_CHAR);
             }
-            i++;
+            i = j;
             break;
           }
           case S.B64: {
