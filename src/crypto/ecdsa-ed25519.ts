@@ -1,21 +1,36 @@
 // ECDSA over the Ed25519 curve: GNU Guix's default key type (`(genkey (ecdsa (curve Ed25519)
 // (flags rfc6979)))`). Not EdDSA: standard ECDSA equations on the twisted Edwards group, with
 // r = affine Edwards x mod n, exactly as libgcrypt does (see spec/formats.md §2).
+// Points are decoded and validated by @noble/curves; the scalar multiplications run on the
+// precomputed tables of ed25519-fast.ts.
 import { ed25519 } from '@noble/curves/ed25519.js';
 import type { EcdsaGroup } from './ecdsa.js';
+import { addExt, affineX, baseTableG, buildTable, fromNoble, mulPublic, mulSecret, xModNIs, type NielsTable } from './ed25519-fast.js';
 
 export const Point = ed25519.Point;
-export type EdPoint = InstanceType<typeof Point>;
+type NoblePoint = InstanceType<typeof Point>;
+
+/** A public point, with its multiplication table once `prepare` has built it. */
+export interface EdPoint {
+  readonly point: NoblePoint;
+  table?: NielsTable;
+}
 
 export const ed25519Group: EcdsaGroup<EdPoint> = {
   n: Point.Fn.ORDER,
   qbits: 253,
-  baseX: (k) => Point.BASE.multiply(k).toAffine().x,
-  combinedX(u1, u2, Q) {
-    const R = Point.BASE.multiplyUnsafe(u1).add(Q.multiplyUnsafe(u2));
-    return R.is0() ? undefined : R.toAffine().x;
+  baseX: (k) => affineX(mulSecret(baseTableG(), k)),
+  checkR(u1, u2, Q, r) {
+    const a = mulPublic(baseTableG(), u1);
+    const b = Q.table ? mulPublic(Q.table, u2) : fromNoble(Q.point.multiplyUnsafe(u2));
+    return xModNIs(addExt(a, b), r);
   },
 };
+
+/** Build the point's table (10–30 ms): worth it for a key that verifies many signatures. */
+export function prepareEdPoint(p: EdPoint): void {
+  p.table ??= buildTable(p.point);
+}
 
 /** The public point from `q`: the 32-byte Ed25519 encoding (what libgcrypt writes), also with
  *  libgcrypt's 0x40 "compact" prefix. Undefined when it does not decode to a curve point. */
@@ -24,15 +39,22 @@ export function decodeEd25519Point(q: Uint8Array): EdPoint | undefined {
   if (bytes.length !== 32) return undefined;
   try {
     // zip215: like libgcrypt, do not insist on y < p.
-    return Point.fromBytes(bytes, true);
+    return { point: Point.fromBytes(bytes, true) };
   } catch {
     return undefined;
   }
 }
+
+export const ed25519PointsEqual = (a: EdPoint, b: EdPoint): boolean => a.point.equals(b.point);
 
 /** The 32-byte encoding of (d mod n)·G: the `q` of a key pair. */
 export function ed25519PublicFromSecret(d: bigint): Uint8Array {
   const dn = d % Point.Fn.ORDER;
   if (dn === 0n) throw new RangeError('secret scalar d is a multiple of the group order');
   return Point.BASE.multiply(dn).toBytes();
+}
+
+/** Build G's table now (the helper's start-up snapshot calls this through warmUp). */
+export function warmEd25519(): void {
+  baseTableG();
 }

@@ -25,9 +25,9 @@ function curve(kind: string, name: string, description: string, Point: WPointCon
     n: Point.Fn.ORDER,
     qbits: bitLength(Point.Fn.ORDER),
     baseX: (k) => Point.BASE.multiply(k).toAffine().x,
-    combinedX(u1, u2, Q) {
+    checkR(u1, u2, Q, r) {
       const R = Point.BASE.multiplyUnsafe(u1).add(Q.multiplyUnsafe(u2));
-      return R.is0() ? undefined : R.toAffine().x;
+      return !R.is0() && R.toAffine().x % Point.Fn.ORDER === r;
     },
   };
   return { kind, name, description, Point, group };

@@ -12,8 +12,8 @@ export interface EcdsaGroup<P> {
   readonly qbits: number;
   /** Affine x-coordinate of k·G for a secret 1 <= k < n (constant-time where the curve allows). */
   baseX(k: bigint): bigint;
-  /** Affine x-coordinate of u1·G + u2·Q (public values), or undefined at the point at infinity. */
-  combinedX(u1: bigint, u2: bigint, Q: P): bigint | undefined;
+  /** Whether R = u1·G + u2·Q (public values) is not the point at infinity and x(R) ≡ r (mod n). */
+  checkR(u1: bigint, u2: bigint, Q: P, r: bigint): boolean;
 }
 
 export interface EcdsaSignature {
@@ -44,6 +44,5 @@ export function ecdsaVerify<P>(group: EcdsaGroup<P>, Q: P, hash: Uint8Array, sig
   if (r < 1n || r >= n || s < 1n || s >= n) return false;
   const e = bits2int(hash, group.qbits);
   const w = invert(s, n);
-  const x = group.combinedX(mod(e * w, n), mod(r * w, n), Q);
-  return x !== undefined && mod(x, n) === r;
+  return group.checkR(mod(e * w, n), mod(r * w, n), Q, r);
 }

@@ -6,7 +6,7 @@ import { KeytoolError } from '../errors.js';
 import { findToken, printCanonical } from '../sexp/index.js';
 import { atom, atomText, isAtom, isList, list, type Sexp, type SexpAtom, type SexpList } from '../sexp/model.js';
 import { ecdsaSign, ecdsaVerify, type EcdsaGroup } from './ecdsa.js';
-import { decodeEd25519Point, ed25519Group, ed25519PublicFromSecret, Point as EdPoint, type EdPoint as EdPointT } from './ecdsa-ed25519.js';
+import { decodeEd25519Point, ed25519Group, ed25519PointsEqual, ed25519PublicFromSecret, prepareEdPoint, warmEd25519, type EdPoint } from './ecdsa-ed25519.js';
 import { decodeWeierstrassPoint, P256, P384, P521, SECP256K1, weierstrassPublicFromSecret, type WeierstrassCurve } from './ecdsa-weierstrass.js';
 import { readData } from './data.js';
 import { bigIntToBytes, bytesToBigInt } from './mpi.js';
@@ -174,6 +174,7 @@ interface EccParts {
   decode(q: Uint8Array): unknown;
   publicFromSecret(d: bigint): Uint8Array;
   precompute(point: unknown): void;
+  equal(a: unknown, b: unknown): boolean;
 }
 
 const ED25519_PARTS: EccParts = {
@@ -182,7 +183,8 @@ const ED25519_PARTS: EccParts = {
   group: ed25519Group as EcdsaGroup<unknown>,
   decode: decodeEd25519Point,
   publicFromSecret: ed25519PublicFromSecret,
-  precompute: (p) => void (p as EdPointT).precompute(8, false),
+  precompute: (p) => prepareEdPoint(p as EdPoint),
+  equal: (a, b) => ed25519PointsEqual(a as EdPoint, b as EdPoint),
 };
 
 function weierstrassParts(c: WeierstrassCurve): EccParts {
@@ -193,6 +195,7 @@ function weierstrassParts(c: WeierstrassCurve): EccParts {
     decode: (q) => decodeWeierstrassPoint(c, q),
     publicFromSecret: (d) => weierstrassPublicFromSecret(c, d),
     precompute: (p) => void (p as { precompute(w: number, lazy: boolean): unknown }).precompute(8, false),
+    equal: (a, b) => (a as { equals(o: unknown): boolean }).equals(b),
   };
 }
 
@@ -340,8 +343,7 @@ export function keyPairFromSexp(secret: Sexp, pub: Sexp): KeyPair {
       } catch (e) {
         throw new KeytoolError(`${what}: d is not usable (${(e as Error).message})`);
       }
-      const expected = parts.decode(q) as { equals(o: unknown): boolean };
-      if (!expected.equals(publicKey.point)) throw new KeytoolError('the public key does not match the secret key (q ≠ d·G)');
+      if (!parts.equal(parts.decode(q), publicKey.point)) throw new KeytoolError('the public key does not match the secret key (q ≠ d·G)');
       const group = parts.group;
       return {
         publicKey,
@@ -396,5 +398,5 @@ export function keyPairFromSexp(secret: Sexp, pub: Sexp): KeyPair {
 
 /** Warm the fixed-base tables (G of every curve we sign on); the helper's snapshot calls it. */
 export function warmUp(): void {
-  EdPoint.BASE.multiply(1n);
+  warmEd25519();
 }
