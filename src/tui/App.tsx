@@ -1,6 +1,7 @@
 // The editor: state in the reducer (state.ts), one screen at a time owning the keyboard, and the
 // effects (save, reload, generate) run here and reported back to the reducer as actions.
-import { Box, useApp, useInput } from 'ink';
+import { Box, useApp, type Key } from 'ink';
+import { KeyboardProvider, KeyOwner, useKeys } from './keyboard.js';
 import { useCallback, useEffect, useReducer, useState, type ReactNode } from 'react';
 import { AclConflictError } from '../acl/store.js';
 import { shortFingerprint } from '../fingerprint.js';
@@ -139,8 +140,7 @@ export function App({ backend, loaded, colour, onExit }: AppProps) {
   const message = state.message ? wordWrap(state.message.text, width - 1).slice(0, 2) : [];
   const bodyHeight = Math.max(1, height - 1 - message.length - help.length);
 
-  useInput(
-    (input, key) => {
+  const listKeys = (input: string, key: Key) => {
       const c = commandFor(LIST_KEYS, keyName(input, key));
       switch (c) {
         case 'up': return dispatch({ type: 'move', delta: -1 });
@@ -164,9 +164,7 @@ export function App({ backend, loaded, colour, onExit }: AppProps) {
           setGenerating({ busy: false });
           return dispatch({ type: 'open', screen: 'generate' });
       }
-    },
-    { isActive: screen.kind === 'list' },
-  );
+  };
 
   const isKnown = useCallback(
     (fpr: string) => {
@@ -182,7 +180,9 @@ export function App({ backend, loaded, colour, onExit }: AppProps) {
   if (columns < MIN_COLUMNS || rows < MIN_ROWS) {
     return (
       <ThemeContext.Provider value={{ colour }}>
-        <SmallTerminal columns={columns} rows={rows} pending={pending} onQuit={() => dispatch({ type: 'quit-requested' })} />
+        <KeyboardProvider>
+          <SmallTerminal columns={columns} rows={rows} pending={pending} onQuit={() => dispatch({ type: 'quit-requested' })} />
+        </KeyboardProvider>
       </ThemeContext.Provider>
     );
   }
@@ -375,6 +375,8 @@ export function App({ backend, loaded, colour, onExit }: AppProps) {
 
   return (
     <ThemeContext.Provider value={{ colour }}>
+      <KeyboardProvider>
+      <KeyOwner handler={listKeys} isActive={screen.kind === 'list'} />
       <Box flexDirection="column" width={width} height={height}>
         <Styled tone={pending > 0 ? 'warn' : 'accent'}>{header.slice(0, width - 1)}</Styled>
         <Box height={bodyHeight} flexDirection="column" overflow="hidden">
@@ -387,12 +389,13 @@ export function App({ backend, loaded, colour, onExit }: AppProps) {
           <Styled key={`h${i}`} tone="dim">{l}</Styled>
         ))}
       </Box>
+      </KeyboardProvider>
     </ThemeContext.Provider>
   );
 }
 
 function SmallTerminal({ columns, rows, pending, onQuit }: { columns: number; rows: number; pending: number; onQuit: () => void }) {
-  useInput((input, key) => {
+  useKeys((input, key) => {
     const name = keyName(input, key);
     if (pending === 0 && (name === 'q' || name === 'ctrl+c')) onQuit();
   });

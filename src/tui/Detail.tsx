@@ -1,6 +1,7 @@
 // The detail view of one key: label, algorithm, full fingerprint, where it came from, and its
 // whole S-expression as Guix writes it, scrolled with the arrows.
-import { Box, useInput } from 'ink';
+import { Box } from 'ink';
+import { useKeys } from './keyboard.js';
 import { useEffect, useState } from 'react';
 import { advancedString } from '../sexp/index.js';
 import { DETAIL_KEYS, commandFor, keyName, type DetailCommand } from './keymap.js';
@@ -84,7 +85,7 @@ export function Detail(props: DetailProps) {
   const { lines, warn } = detailLines(base, doc, entry, localFpr, aclPath, width);
   const rows = Math.max(1, height - 1);
   const maxTop = Math.max(0, lines.length - rows);
-  useInput(
+  useKeys(
     (input, key) => {
       const c = commandFor(DETAIL_KEYS, keyName(input, key));
       const scroll = (t: number) => setTop(Math.max(0, Math.min(maxTop, t)));
@@ -99,7 +100,7 @@ export function Detail(props: DetailProps) {
         default: return onCommand(c);
       }
     },
-    { isActive },
+    isActive,
   );
   const t = Math.min(top, maxTop);
   const more = lines.length > rows ? ` (lines ${t + 1}–${Math.min(lines.length, t + rows)} of ${lines.length})` : '';

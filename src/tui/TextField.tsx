@@ -2,7 +2,8 @@
 // Ctrl-W erases a word, Ctrl-U everything, Enter submits, Esc cancels. Pasted line breaks become
 // spaces, so a multi-line S-expression pasted at once stays one value. Only the end of a long
 // value is shown (as many wrapped lines as allowed), with a block as the cursor.
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useKeys } from './keyboard.js';
 import { commandFor, FIELD_KEYS, keyName } from './keymap.js';
 import { useColour } from './theme.js';
 
@@ -44,7 +45,7 @@ export function tail(text: string, width: number, maxLines: number): string[] {
 export function TextField(props: TextFieldProps) {
   const { value, onChange, onSubmit, onCancel, isActive, width, maxLines = 1, prompt = '', placeholder } = props;
   const colour = useColour();
-  useInput(
+  useKeys(
     (input, key) => {
       const name = keyName(input, key);
       const command = commandFor(FIELD_KEYS, name);
@@ -69,7 +70,7 @@ export function TextField(props: TextFieldProps) {
       if (next !== undefined) onChange(next);
       else props.onOtherKey?.(name);
     },
-    { isActive },
+    isActive,
   );
   const inner = Math.max(1, width - prompt.length);
   // One column is kept for the cursor.

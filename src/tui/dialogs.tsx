@@ -1,7 +1,8 @@
 // The dialogs that take the keyboard from the list: remove confirmation, label editor, save
 // summary, conflict, quit confirmation, key generation, and the help screen. Each one owns the
 // input while it is shown (isActive) and reports a decision; none of them touches the disk.
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useKeys } from './keyboard.js';
 import { useState } from 'react';
 import { shortFingerprint } from '../fingerprint.js';
 import {
@@ -13,13 +14,10 @@ import { TextField } from './TextField.js';
 import { Para, Styled } from './theme.js';
 
 function useTable<C extends string>(table: readonly Binding<C>[], isActive: boolean, on: (c: C) => void): void {
-  useInput(
-    (input, key) => {
-      const c = commandFor(table, keyName(input, key));
-      if (c !== undefined) on(c);
-    },
-    { isActive },
-  );
+  useKeys((input, key) => {
+    const c = commandFor(table, keyName(input, key));
+    if (c !== undefined) on(c);
+  }, isActive);
 }
 
 
@@ -171,7 +169,7 @@ export function Help(props: { width: number; height: number; isActive: boolean; 
   const [top, setTop] = useState(0);
   const rows = Math.max(1, height - 1);
   const maxTop = Math.max(0, lines.length - rows);
-  useInput(
+  useKeys(
     (input, key) => {
       const name = keyName(input, key);
       if (name === 'down' || name === 'j') setTop((t) => Math.min(maxTop, t + 1));
@@ -180,7 +178,7 @@ export function Help(props: { width: number; height: number; isActive: boolean; 
       else if (name === 'pageup') setTop((t) => Math.max(0, t - rows + 1));
       else if (commandFor(HELP_KEYS, name)) onClose();
     },
-    { isActive },
+    isActive,
   );
   return (
     <Box flexDirection="column" height={height} width={width}>
