@@ -1,4 +1,4 @@
-// A minimal OpenPGP signer (Ed25519, binary-document signatures): enough for tests and the
+// A minimal OpenPGP signer (Ed25519 or RSA, binary-document signatures): enough for tests and the
 // benchmark to make signed commits in-process without gpg. Not used to authenticate anything.
 import { createHash, generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { armor } from './armor.js';
@@ -25,13 +25,24 @@ export interface SignOptions {
 const HASH_IDS = { sha1: 2, sha256: 8, sha512: 10 } as const;
 
 export function makeEd25519Signer(created = 1_600_000_000): TestSigner {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
-  const body = Buffer.concat([
-    Buffer.of(4, (created >>> 24) & 0xff, (created >> 16) & 0xff, (created >> 8) & 0xff, created & 0xff, 22),
-    Buffer.of(9), Buffer.from('2b06010401da470f01', 'hex'),
-    encodeMpi(Buffer.concat([Buffer.of(0x40), raw])),
-  ]);
+  return makeSigner('ed25519', created);
+}
+
+export function makeSigner(kind: 'ed25519' | 'rsa', created = 1_600_000_000): TestSigner {
+  const time = Buffer.of(4, (created >>> 24) & 0xff, (created >> 16) & 0xff, (created >> 8) & 0xff, created & 0xff);
+  let body: Buffer;
+  let privateKey: KeyObject;
+  if (kind === 'ed25519') {
+    const pair = generateKeyPairSync('ed25519');
+    privateKey = pair.privateKey;
+    const raw = Buffer.from(pair.publicKey.export({ format: 'jwk' }).x!, 'base64url');
+    body = Buffer.concat([time, Buffer.of(22, 9), Buffer.from('2b06010401da470f01', 'hex'), encodeMpi(Buffer.concat([Buffer.of(0x40), raw]))]);
+  } else {
+    const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    privateKey = pair.privateKey;
+    const jwk = pair.publicKey.export({ format: 'jwk' });
+    body = Buffer.concat([time, Buffer.of(1), encodeMpi(Buffer.from(jwk.n!, 'base64url')), encodeMpi(Buffer.from(jwk.e!, 'base64url'))]);
+  }
   const key = parsePublicKey(body, false)!;
   return {
     publicKey: key,
@@ -49,14 +60,17 @@ function signPacket(priv: KeyObject, key: PublicKeyPacket, message: Uint8Array, 
   ]);
   const id = options.issuerKeyId instanceof Uint8Array ? options.issuerKeyId : options.issuerKeyId === false ? undefined : key.keyId;
   const unhashed = id ? sub(16, id) : Buffer.alloc(0);
-  const header = Buffer.concat([Buffer.of(4, 0x00, 22, HASH_IDS[hash], hashed.length >> 8, hashed.length & 0xff), hashed]);
+  const rsa = key.material.kind === 'rsa';
+  const header = Buffer.concat([Buffer.of(4, 0x00, rsa ? 1 : 22, HASH_IDS[hash], hashed.length >> 8, hashed.length & 0xff), hashed]);
   const n = header.length;
   const trailer = Buffer.concat([header, Buffer.of(4, 0xff, (n >>> 24) & 0xff, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff)]);
   const digest = createHash(hash).update(message).update(trailer).digest();
-  const sig = cryptoSign(null, digest, priv);
+  const values = rsa
+    ? [encodeMpi(cryptoSign(hash, Buffer.concat([message, trailer]), priv))]
+    : ((sig) => [encodeMpi(sig.subarray(0, 32)), encodeMpi(sig.subarray(32))])(cryptoSign(null, digest, priv));
   const body = Buffer.concat([
     header, Buffer.of(unhashed.length >> 8, unhashed.length & 0xff), unhashed,
-    digest.subarray(0, 2), encodeMpi(sig.subarray(0, 32)), encodeMpi(sig.subarray(32)),
+    digest.subarray(0, 2), ...values,
   ]);
   return encodePacket(PacketTag.Signature, body);
 }
