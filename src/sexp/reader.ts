@@ -664,6 +664,11 @@ export class SexpReader {
 
 /** Read one S-expression from a whole buffer (a string is taken as ISO-8859-1). */
 export function parseSexp(input: Uint8Array | string, limits?: SexpLimits): Sexp {
+  if (typeof input === 'string') {
+    // One char per byte: a char above U+00FF would be silently truncated by the conversion.
+    const bad = input.search(/[^\u0000-\u00ff]/);
+    if (bad >= 0) throw new SexpError(`character U+${input.charCodeAt(bad).toString(16).toUpperCase().padStart(4, '0')} is not ISO-8859-1 (pass bytes for UTF-8 text)`, bad);
+  }
   const bytes = typeof input === 'string' ? Buffer.from(input, 'latin1') : input;
   const r = new SexpReader(limits);
   r.push(bytes);

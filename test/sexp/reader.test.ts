@@ -129,6 +129,15 @@ describe('errors: libgcrypt code, offset, and what was expected', () => {
   });
 });
 
+describe('string input', () => {
+  it('is ISO-8859-1, one char per byte; other chars are refused, not truncated', () => {
+    expect(canon('(a "caf\xe9")')).toBe('(1:a4:caf\xe9)');
+    const e = error('(a "\u20ac")');
+    expect([e.code, e.offset, e.reason]).toEqual([0, 4, 'character U+20AC is not ISO-8859-1 (pass bytes for UTF-8 text)']);
+    expect(canon(Buffer.from('(a "\u20ac")', 'utf8'))).toBe('(1:a3:\xe2\x82\xac)');
+  });
+});
+
 describe('limits, checked before allocating', () => {
   it('a huge length prefix fails at its colon, before any data arrives', () => {
     expect(codeAt('(a 99999999999:x)')).toEqual([202, 14]);
