@@ -3,6 +3,7 @@
 // the lock-step exchange with the daemon as short as it can be (no event-loop round trip); if the
 // input turns out to be non-blocking, reading moves over to the event loop.
 import { readSync, writeSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { RequestReader } from './protocol.js';
 import { encodeReply, type Session } from './server.js';
 
@@ -70,7 +71,6 @@ export async function serve(session: Session, options: ServeOptions = {}): Promi
 
 /** The same loop over the event loop, for a non-blocking input (a pipe libuv can watch). */
 async function serveAsync(input: number, feed: (chunk: Uint8Array) => boolean): Promise<void> {
-  const { Socket } = await import('node:net');
   const stream = new Socket({ fd: input, readable: true, writable: false });
   try {
     for await (const chunk of stream) if (!feed(chunk as Buffer)) break;

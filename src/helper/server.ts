@@ -7,7 +7,7 @@
 // Replies the real helper gives are reproduced byte for byte; where the real helper crashes
 // (see spec/authenticate-protocol.md) we answer 500 with a message saying what is wrong and carry
 // on. Nothing here writes to stdout or stderr: the caller sends the replies (see serve.ts).
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { configDir, configPaths, type ConfigPaths } from '../config.js';
 import { isAuthorized } from '../acl/acl.js';
 import { loadAcl } from '../acl/store.js';
@@ -47,6 +47,31 @@ export interface SessionOptions {
 
 /** The ACL as read at start: its keys, or why it cannot be used. */
 type AclState = { ok: true; keys: SexpList[] } | { ok: false; message: string };
+
+/** Keys are a few KiB; a bigger "key file" (or /dev/zero) is refused before it fills memory. */
+const MAX_KEY_FILE = 1 << 20;
+
+class KeyFileTooLarge extends Error {}
+
+function readKeyFile(file: Buffer): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    if (fstatSync(fd).isDirectory()) readSync(fd, Buffer.alloc(1)); // EISDIR, as C's read says
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(64 * 1024);
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      total += n;
+      if (total > MAX_KEY_FILE) throw new KeyFileTooLarge(`the file is larger than ${MAX_KEY_FILE} bytes, not a key`);
+      chunks.push(chunk.subarray(0, n));
+    }
+    return Buffer.concat(chunks);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -145,8 +170,9 @@ export class Session {
     for (const file of [keyFile, pubFile]) {
       try {
         // File names are bytes: the daemon's Latin-1 text, not re-encoded as UTF-8.
-        texts.push(readFileSync(Buffer.from(file, 'latin1')));
+        texts.push(readKeyFile(Buffer.from(file, 'latin1')));
       } catch (e) {
+        if (e instanceof KeyFileTooLarge) return failed(e.message);
         // The real helper names the .sec file even when the .pub one is the problem.
         return failed(strerror(e));
       }

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { advancedString, parseSexp } from '../../src/sexp/index.js';
-import { assertBuilt, DaemonClient, KEYTOOL, requestBytes, type Reply } from './daemon-client.js';
+import { assertBuilt, DaemonClient, keytoolBin, requestBytes, type Reply } from './daemon-client.js';
 import { loadVectors, makeConfigDir, type ConfigDir } from './vectors.js';
 
 const keys = loadVectors();
@@ -215,17 +215,17 @@ describe('the ACL', () => {
 
 describe('outside the protocol', () => {
   it('--help and --version print on stdout and exit 0', () => {
-    const help = spawnSync(KEYTOOL, ['authenticate', '--help'], { encoding: 'latin1' });
+    const help = spawnSync(keytoolBin(), ['authenticate', '--help'], { encoding: 'latin1' });
     expect([help.status, help.stderr]).toEqual([0, '']);
     expect(help.stdout).toMatch(/^Usage: keytool authenticate\n/);
-    const version = spawnSync(KEYTOOL, ['authenticate', '--version'], { encoding: 'latin1' });
+    const version = spawnSync(keytoolBin(), ['authenticate', '--version'], { encoding: 'latin1' });
     expect([version.status, version.stderr, version.stdout]).toEqual([0, '', 'keytool authenticate 0.1.0\n']);
-    const bundle = spawnSync(KEYTOOL, ['authenticate', '--version'], { encoding: 'latin1', env: { ...process.env, KEYTOOL_NODE: process.execPath } });
+    const bundle = spawnSync(keytoolBin(), ['authenticate', '--version'], { encoding: 'latin1', env: { ...process.env, KEYTOOL_NODE: process.execPath } });
     expect(bundle.stdout).toBe(version.stdout);
   });
 
   it('other arguments: a person, told on stderr, exit 2', () => {
-    const r = spawnSync(KEYTOOL, ['authenticate', '--frob'], { encoding: 'latin1', input: '' });
+    const r = spawnSync(keytoolBin(), ['authenticate', '--frob'], { encoding: 'latin1', input: '' });
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('wrong arguments');

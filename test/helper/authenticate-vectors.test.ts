@@ -46,7 +46,7 @@ function script(): { request: Buffer; expect: (r: { code: number; payload: Buffe
 }
 
 async function runSession(launch: Launch): Promise<Buffer[]> {
-  assertBuilt(launch);
+  assertBuilt();
   const client = DaemonClient.start({ configDir: config.dir, launch });
   clients.push(client);
   const replies: Buffer[] = [];

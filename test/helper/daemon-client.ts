@@ -3,12 +3,45 @@
 // pipe) and talks to it in lock-step, reading replies the way the daemon's reply reader does:
 // digits, one separator byte, digits, one separator byte, then LEN bytes.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const KEYTOOL = path.join(ROOT, 'bin', 'keytool');
+const TMP = path.join(ROOT, 'test', '.tmp');
+
+const BUILT = ['dist/cli/keytool.mjs', 'dist/helper.cjs', 'dist/helper-snapshot.cjs', 'dist/helper.blob', 'dist/helper.blob.node'];
+const complete = (root: string): boolean => BUILT.every((f) => existsSync(path.join(root, f)));
+const sleep = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+let privateRoot: string | undefined;
+
+/**
+ * A private copy of bin/ and the built dist/, taken once per test file: the end-to-end tests run
+ * the helper from it, so that a rebuild of dist/ meanwhile (scripts/build.mjs starts by deleting
+ * it) cannot pull files from under a running session.
+ */
+export function builtRoot(): string {
+  if (privateRoot) return privateRoot;
+  for (let attempt = 0; attempt < 120; attempt++, sleep(1000)) {
+    if (!complete(ROOT)) continue;
+    const stamp = statSync(path.join(ROOT, 'dist/helper.blob.node')).mtimeMs;
+    mkdirSync(TMP, { recursive: true });
+    const dir = mkdtempSync(path.join(TMP, 'root-'));
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    try {
+      cpSync(path.join(ROOT, 'bin'), path.join(dir, 'bin'), { recursive: true });
+      cpSync(path.join(ROOT, 'dist'), path.join(dir, 'dist'), { recursive: true });
+    } catch {
+      continue; // a rebuild started while copying
+    }
+    if (complete(dir) && complete(ROOT) && statSync(path.join(ROOT, 'dist/helper.blob.node')).mtimeMs === stamp) return (privateRoot = dir);
+  }
+  throw new Error("dist/ is not built: run 'node scripts/build.mjs' (npm test builds first)");
+}
+
+/** bin/keytool of the private copy. */
+export const keytoolBin = (): string => path.join(builtRoot(), 'bin', 'keytool');
 
 export interface Reply {
   code: number;
@@ -18,9 +51,9 @@ export interface Reply {
 /** How to start the helper: through the snapshot (bin/keytool's default) or the plain bundle. */
 export type Launch = 'snapshot' | 'bundle';
 
-export function assertBuilt(launch: Launch = 'snapshot'): void {
-  const need = launch === 'snapshot' ? ['dist/helper.blob', 'dist/helper.blob.node', 'dist/cli/keytool.mjs'] : ['dist/helper.cjs', 'dist/cli/keytool.mjs'];
-  for (const f of need) if (!existsSync(path.join(ROOT, f))) throw new Error(`${f} is missing: run 'node scripts/build.mjs' (npm test builds first)`);
+/** Fails clearly when the build is missing (and takes the private copy). */
+export function assertBuilt(): void {
+  builtRoot();
 }
 
 export class MalformedReply extends Error {}
@@ -51,7 +84,7 @@ export class DaemonClient {
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, GUIX_CONFIGURATION_DIRECTORY: options.configDir, ...options.env };
     if (options.launch === 'bundle') env.KEYTOOL_NODE = process.execPath;
     // `2>&1`: stderr is the reply pipe, so a stray byte on stderr breaks the replies.
-    const child = spawn('/bin/sh', ['-c', 'exec "$0" authenticate "$@" 2>&1', KEYTOOL, ...(options.args ?? [])], {
+    const child = spawn('/bin/sh', ['-c', 'exec "$0" authenticate "$@" 2>&1', keytoolBin(), ...(options.args ?? [])], {
       cwd: '/',
       env,
       stdio: ['pipe', 'pipe', 'pipe'],

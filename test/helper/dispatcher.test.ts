@@ -6,13 +6,14 @@ import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'n
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TMP_ROOT } from '../support/oracle.js';
-import { assertBuilt, ROOT } from './daemon-client.js';
+import { builtRoot } from './daemon-client.js';
 
-const DISPATCHER = path.join(ROOT, 'bin', 'keytool-guix');
+let DISPATCHER: string;
 let dir: string;
 let fakeGuix: string;
 
 beforeAll(() => {
+  DISPATCHER = path.join(builtRoot(), 'bin', 'keytool-guix');
   mkdirSync(TMP_ROOT, { recursive: true });
   dir = mkdtempSync(path.join(TMP_ROOT, 'dispatcher-'));
   fakeGuix = path.join(dir, 'guix');
@@ -42,7 +43,6 @@ describe('keytool-guix', () => {
   });
 
   it('serves authenticate itself, never the real guix', () => {
-    assertBuilt('bundle');
     const r = run(['authenticate'], { KEYTOOL_REAL_GUIX: fakeGuix, GUIX_CONFIGURATION_DIRECTORY: dir }, 'frobnicate\n');
     expect(r.stdout).toBe('404 15:invalid command');
     expect(r.stderr).toBe('');

@@ -1,0 +1,173 @@
+// Whole sessions of `keytool authenticate` as the daemon runs them: random garbage (only
+// well-formed replies, as many as the reader sees requests, never a crash, exit 0 at end of input),
+// a 2000-request lock-step session, a non-blocking stdin, and a helper bundle free of the CLI.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fc } from '@fast-check/vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RequestReader } from '../../src/helper/protocol.js';
+import { oracle } from '../support/oracle.js';
+import { assertBuilt, builtRoot, DaemonClient, keytoolBin, requestBytes, type Reply } from './daemon-client.js';
+import { loadVectors, makeConfigDir, type ConfigDir } from './vectors.js';
+
+const keys = loadVectors();
+const ED = keys.findIndex((k) => k.label === 'ecdsa-ed25519');
+let config: ConfigDir;
+const clients: DaemonClient[] = [];
+
+beforeAll(() => {
+  assertBuilt();
+  config = makeConfigDir(keys, { authorized: (k) => !k.label.startsWith('eddsa') });
+});
+afterAll(() => clients.forEach((c) => c.kill()));
+
+/** Every reply in `out`, read strictly; throws on anything else. */
+function parseReplies(out: Buffer): Reply[] {
+  const replies: Reply[] = [];
+  let pos = 0;
+  while (pos < out.length) {
+    const m = /^(0|404|500) (\d+):/.exec(out.subarray(pos, pos + 20).toString('latin1'));
+    if (!m) throw new Error(`not a reply at byte ${pos}: ${JSON.stringify(out.subarray(pos, pos + 60).toString('latin1'))}`);
+    const start = pos + m[0].length;
+    const len = Number(m[2]);
+    if (start + len > out.length) throw new Error(`truncated reply at byte ${pos}`);
+    replies.push({ code: Number(m[1]), payload: out.subarray(start, start + len) });
+    pos = start + len;
+  }
+  return replies;
+}
+
+/** Run one whole session on `input` (stderr merged into stdout), as the daemon would. */
+function runWhole(input: Uint8Array, env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; out: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/bin/sh', ['-c', 'exec "$0" authenticate 2>&1', keytoolBin()], {
+      cwd: '/',
+      env: { PATH: process.env.PATH, GUIX_CONFIGURATION_DIRECTORY: config.dir, ...env },
+    });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.stdin.on('error', () => {
+      /* a fatal request ends the session before all input is read */
+    });
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, out: Buffer.concat(chunks) }));
+    child.stdin.end(input);
+  });
+}
+
+describe('random garbage', () => {
+  // Streams mixing real requests, request-like pieces and random bytes.
+  const sign = requestBytes('sign', '/nonexistent/key.sec', 'ab'.repeat(32)).toString('latin1');
+  const verify = requestBytes('verify', readSig(0)).toString('latin1');
+  const piece = fc.oneof(
+    { weight: 3, arbitrary: fc.uint8Array({ maxLength: 30 }).map((b) => Buffer.from(b).toString('latin1')) },
+    { weight: 3, arbitrary: fc.constantFrom('sign', 'verify', ' ', '\n', ':', '1:', '5:', '12:', '0:', '99999999999:', '3:abc', '(', ')', '#', '\xe9', '\r\n') },
+    { weight: 1, arbitrary: fc.constantFrom(sign, verify, 'verify 5:wrong\n', '\n\n', 'sign\n') },
+    { weight: 1, arbitrary: fc.string({ maxLength: 20 }) },
+  );
+  const stream = fc.array(piece, { maxLength: 30 }).map((parts) => Buffer.from(parts.join(''), 'latin1'));
+
+  it('only well-formed replies, one per request the reader sees, exit 0 (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(stream, async (input) => {
+        const { status, out } = await runWhole(input);
+        expect(status).toBe(0);
+        const replies = parseReplies(out);
+        // The same reader, in-process, says how many requests (and malformed lines) there were.
+        const events = new RequestReader().push(input);
+        expect(replies.length).toBe(events.length);
+        replies.forEach((r, i) => {
+          const e = events[i]!;
+          if (e.kind !== 'request') expect(r.code).toBe(500);
+          if (r.code === 404) expect(r.payload.toString('latin1')).toBe('invalid command');
+          if (r.code === 500) expect(r.payload.toString('latin1')).toMatch(/\n$/);
+        });
+      }),
+      { numRuns: Number(process.env.GARBAGE_RUNS ?? 15) },
+    );
+  }, 300_000);
+
+  it('a large random blob (1 MiB) in one go', async () => {
+    const blob = Buffer.alloc(1 << 20);
+    let x = 12345;
+    for (let i = 0; i < blob.length; i++) {
+      x = (x * 1103515245 + 12345) & 0x7fffffff;
+      blob[i] = x >> 16;
+    }
+    const { status, out } = await runWhole(blob);
+    expect(status).toBe(0);
+    expect(parseReplies(out).length).toBe(new RequestReader().push(blob).length);
+  });
+});
+
+function readSig(i: number, j = 0): Buffer {
+  return Buffer.from(keys[i]!.signatures[j]!.signature!, 'hex');
+}
+
+describe('long sessions', () => {
+  it('2000 requests in lock-step: 1000 signs and their 1000 verifies, checked against libgcrypt', async () => {
+    const c = DaemonClient.start({ configDir: config.dir });
+    clients.push(c);
+    const key = config.secretKey(ED);
+    for (let i = 0; i < 1000; i++) {
+      const hash = i.toString(16).padStart(64, '0');
+      const signed = await c.request(requestBytes('sign', key, hash));
+      expect(signed.code).toBe(0);
+      if (i % 250 === 0) {
+        // The real library makes the same bytes.
+        const ref = oracle(['sign', key, key.replace(/\.sec$/, '.pub'), hash]);
+        expect(signed.payload.equals(ref.stdout)).toBe(true);
+      }
+      const verified = await c.request(requestBytes('verify', signed.payload));
+      expect({ code: verified.code, payload: verified.payload.toString('latin1') }).toEqual({ code: 0, payload: hash });
+    }
+    expect(await c.end()).toEqual({ status: 0, rest: Buffer.alloc(0) });
+  });
+
+  it('a key file that never ends (/dev/zero) is refused, not read into memory', async () => {
+    const c = DaemonClient.start({ configDir: config.dir });
+    clients.push(c);
+    // /dev/zero as "KEYFILE": its name minus 4 characters + .pub is "/dev/.pub", never reached.
+    const r = await c.request(requestBytes('sign', '/dev/zero', 'ab'.repeat(32)));
+    expect(r.payload.toString('latin1')).toBe("failed to load key pair at '/dev/zero': the file is larger than 1048576 bytes, not a key\n");
+    expect((await c.end()).status).toBe(0);
+  });
+
+  it('a non-blocking stdin works the same (the event-loop fallback)', async () => {
+    const input = Buffer.concat([requestBytes('verify', readSig(ED)), Buffer.from('x\n'), requestBytes('verify', 'wrong')]);
+    const python = 'import os,fcntl,sys; fl=fcntl.fcntl(0,fcntl.F_GETFL); fcntl.fcntl(0,fcntl.F_SETFL,fl|os.O_NONBLOCK); os.execv(sys.argv[1], sys.argv[1:])';
+    const out = await new Promise<Buffer>((resolve) => {
+      const child = spawn('/bin/sh', ['-c', 'exec python3 -c "$0" "$1" authenticate 2>&1', python, keytoolBin()], {
+        cwd: '/',
+        env: { PATH: process.env.PATH, GUIX_CONFIGURATION_DIRECTORY: config.dir },
+      });
+      const chunks: Buffer[] = [];
+      child.stdout.on('data', (d: Buffer) => chunks.push(d));
+      child.on('close', () => resolve(Buffer.concat(chunks)));
+      // Slowly, so that reads find the pipe empty (EAGAIN) in between.
+      setTimeout(() => child.stdin.write(input.subarray(0, 10)), 200);
+      setTimeout(() => child.stdin.end(input.subarray(10)), 500);
+    });
+    expect(parseReplies(out).map((r) => [r.code, r.payload.toString('latin1')])).toEqual([
+      [0, keys[ED]!.signatures[0]!.hash],
+      [404, 'invalid command'],
+      [500, 'corrupt signature data: ()\n'],
+    ]);
+  });
+});
+
+describe('the helper bundle', () => {
+  it('holds no CLI, ink or React code and requires only node built-ins', () => {
+    for (const file of ['dist/helper.cjs', 'dist/helper-snapshot.cjs']) {
+      const text = readFileSync(path.join(builtRoot(), file), 'utf8');
+      for (const banned of ['node_modules/clipanion', 'node_modules/typanion', 'node_modules/ink', 'node_modules/react', 'src/cli/', 'src/tui/']) {
+        expect(text.includes(banned), `${file} contains ${banned}`).toBe(false);
+      }
+      const required = [...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!);
+      expect(required.length).toBeGreaterThan(0);
+      for (const r of required) expect(r, file).toMatch(/^node:/);
+      expect(text).not.toMatch(/\bimport\(/);
+    }
+  });
+});
