@@ -96,6 +96,7 @@ export class SexpReader {
   private readonly stack: Sexp[][] = [];
   private readonly opens: number[] = []; // offsets of the open parentheses
   private hintOpen = false;
+  private error: SexpError | undefined; // the first error: the reader is spent
 
   private acc = EMPTY_BYTES; // bytes of an atom being read across chunks, allocated on first use
   private accLen = 0;
@@ -147,18 +148,34 @@ export class SexpReader {
     return this.base;
   }
 
-  /** Feed the next bytes of input. */
+  /** Feed the next bytes of input. After an error, every call throws that error again. */
   push(chunk: Uint8Array): void {
-    if (this.base + chunk.length > this.maxSize) {
-      const allowed = Math.max(0, this.maxSize - this.base);
-      if (allowed > 0) this.run(chunk.subarray(0, allowed));
-      throw new SexpError(`input longer than the limit of ${this.maxSize} bytes`, this.maxSize);
+    if (this.error) throw this.error;
+    try {
+      if (this.base + chunk.length > this.maxSize) {
+        const allowed = Math.max(0, this.maxSize - this.base);
+        if (allowed > 0) this.run(chunk.subarray(0, allowed));
+        throw new SexpError(`input longer than the limit of ${this.maxSize} bytes`, this.maxSize);
+      }
+      this.run(chunk);
+    } catch (e) {
+      if (e instanceof SexpError) this.error = e;
+      throw e;
     }
-    this.run(chunk);
   }
 
   /** No more input: the expression, or an error saying what was left open. */
   end(): Sexp {
+    if (this.error) throw this.error;
+    try {
+      return this.finish();
+    } catch (e) {
+      if (e instanceof SexpError) this.error = e;
+      throw e;
+    }
+  }
+
+  private finish(): Sexp {
     const at = this.base;
     switch (this.state) {
       case S.Done:

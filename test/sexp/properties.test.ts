@@ -137,4 +137,17 @@ describe('incremental reader', () => {
     expect(hex(printCanonical(r.end()))).toBe(hex(printCanonical(r.result!)));
     expect(() => r.push(Buffer.from('x'))).toThrowError(SexpError);
   });
+
+  it('after an error, push and end throw that same error', () => {
+    const r = new SexpReader();
+    let first: unknown;
+    try {
+      r.push(Buffer.from('(a #0#'));
+    } catch (e) {
+      first = e;
+    }
+    expect(first).toBeInstanceOf(SexpError);
+    expect(() => r.push(Buffer.from(')'))).toThrow(first as Error);
+    expect(() => r.end()).toThrow(first as Error);
+  });
 });
