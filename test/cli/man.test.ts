@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeCli } from '../../src/cli/main.js';
 import { TMP_ROOT } from '../support/oracle.js';
-import { REPO } from './support/run.js';
+import { KEYTOOL, REPO } from './support/run.js';
 
 const manDir = path.join(REPO, 'man');
 const sources = readdirSync(manDir).filter((f) => f.endsWith('.md')).sort();
@@ -54,7 +54,7 @@ describe('--help agrees with the man pages', () => {
   const names = defs.map((d) => d.path.replace(/^keytool /, ''));
 
   it('keytool --help lists every command', () => {
-    const r = spawnSync(path.join(REPO, 'bin/keytool'), ['--help'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const r = spawnSync(KEYTOOL, ['--help'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     expect(r.status).toBe(0);
     for (const n of names) expect(r.stdout).toContain(`keytool ${n}`);
   });
@@ -69,7 +69,7 @@ describe('--help agrees with the man pages', () => {
   });
 
   it.each(names)('keytool %s --help exits 0 and shows its description', (name) => {
-    const r = spawnSync(path.join(REPO, 'bin/keytool'), [...name.split(' '), '--help'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const r = spawnSync(KEYTOOL, [...name.split(' '), '--help'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     expect(r.status).toBe(0);
     const def = defs.find((d) => d.path === `keytool ${name}`)!;
     expect(r.stdout.toLowerCase()).toContain(def.description!.slice(0, 30).toLowerCase());

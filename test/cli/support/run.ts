@@ -7,7 +7,8 @@ import { TMP_ROOT } from '../../support/oracle.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(here, '../../..');
-export const KEYTOOL = path.join(REPO, 'bin/keytool');
+/** The launcher under test: bin/keytool, or $KEYTOOL_BIN (a private build, e.g. while others rebuild dist/). */
+export const KEYTOOL = process.env.KEYTOOL_BIN || path.join(REPO, 'bin/keytool');
 export const EXAMPLE = path.join(REPO, 'keys-example');
 
 export interface Result {
@@ -34,7 +35,7 @@ function baseEnv(extra: RunOptions['env'] = {}): NodeJS.ProcessEnv {
 }
 
 export function assertBuilt(): void {
-  if (!existsSync(path.join(REPO, 'dist/cli/keytool.mjs'))) throw new Error('dist/ is missing: run `npm run build` (npm test does) before these tests');
+  if (!existsSync(path.join(path.dirname(KEYTOOL), '../dist/cli/keytool.mjs'))) throw new Error('dist/ is missing: run `npm run build` (npm test does) before these tests');
 }
 
 export function keytool(args: string[], options: RunOptions = {}): Result {
