@@ -5,7 +5,7 @@
 // precomputed tables of ed25519-fast.ts.
 import { ed25519 } from '@noble/curves/ed25519.js';
 import type { EcdsaGroup } from './ecdsa.js';
-import { addExt, affineX, baseTableG, buildTable, fromNoble, mulPublic, mulSecret, xModNIs, type NielsTable } from './ed25519-fast.js';
+import { addExt, affineX, baseTableG, baseTableIfWorthIt, buildTable, fromNoble, mulPublic, mulSecret, xModNIs, type NielsTable } from './ed25519-fast.js';
 
 export const Point = ed25519.Point;
 type NoblePoint = InstanceType<typeof Point>;
@@ -19,9 +19,13 @@ export interface EdPoint {
 export const ed25519Group: EcdsaGroup<EdPoint> = {
   n: Point.Fn.ORDER,
   qbits: 253,
-  baseX: (k) => affineX(mulSecret(baseTableG(), k)),
+  baseX(k) {
+    const g = baseTableIfWorthIt();
+    return g ? affineX(mulSecret(g, k)) : Point.BASE.multiply(k).toAffine().x;
+  },
   checkR(u1, u2, Q, r) {
-    const a = mulPublic(baseTableG(), u1);
+    const g = baseTableIfWorthIt();
+    const a = g ? mulPublic(g, u1) : fromNoble(Point.BASE.multiplyUnsafe(u1));
     const b = Q.table ? mulPublic(Q.table, u2) : fromNoble(Q.point.multiplyUnsafe(u2));
     return xModNIs(addExt(a, b), r);
   },

@@ -24,10 +24,13 @@ export interface PublicKey {
   verify(data: SexpList, sigVal: SexpList): boolean;
   /** Why `verify` would say false (undefined when it would say true). */
   problem(data: SexpList, sigVal: SexpList): string | undefined;
-  /** Precompute what makes repeated verification fast (a scalar-multiplication table for the
-   *  ECC point, the OpenSSL key for RSA). Optional: costs ~10–30 ms once per key; the helper
-   *  calls it for its ACL keys and signing key at start-up. */
-  prepare(): void;
+  /**
+   * Say this key will verify many signatures (an ACL key): its scalar-multiplication table
+   * (ECC; 10–30 ms of work, ~1 MiB) is then built at its first verification instead of its
+   * second, and kept while the key stays in the key cache. `prepare(true)` builds it now, e.g.
+   * before a V8 start-up snapshot; a plain `prepare()` costs nothing at start-up.
+   */
+  prepare(now?: boolean): void;
 }
 
 export interface KeyPair {
@@ -131,6 +134,7 @@ const AUTO_PREPARE_AFTER = 2;
 
 class EcdsaPublicKey<P> implements PublicKey {
   private uses = 0;
+  private wanted = false;
   constructor(
     readonly sexp: SexpList,
     readonly kind: string,
@@ -140,8 +144,9 @@ class EcdsaPublicKey<P> implements PublicKey {
     private readonly precompute: () => void,
   ) {}
 
-  prepare(): void {
-    this.precompute();
+  prepare(now = false): void {
+    this.wanted = true;
+    if (now) this.precompute();
   }
 
   verify(data: SexpList, sigVal: SexpList): boolean {
@@ -157,7 +162,7 @@ class EcdsaPublicKey<P> implements PublicKey {
       if (h.encoding === 'oaep') return 'ECDSA data cannot have (flags oaep) (libgcrypt: Conflicting use)';
       const rs = sigValNumbers(sigVal, ['ecdsa', 'ecc'], ['r', 's']);
       if (typeof rs === 'string') return rs;
-      if (++this.uses === AUTO_PREPARE_AFTER) this.prepare();
+      if (this.wanted || ++this.uses >= AUTO_PREPARE_AFTER) this.precompute();
       const ok = ecdsaVerify(this.group, this.point, h.value, { r: rs[0]!, s: rs[1]! });
       return ok ? undefined : 'bad signature';
     } catch (e) {
@@ -232,7 +237,7 @@ class RsaPublicKey implements PublicKey {
   }
 
   prepare(): void {
-    this.rsa.prepare();
+    this.rsa.prepare(); // the OpenSSL key object: cheap
   }
 
   verify(data: SexpList, sigVal: SexpList): boolean {
