@@ -2,7 +2,8 @@
 // missing (as Guix's `current-acl` does). Writers (authorize, deauthorize, the editor) go through
 // `updateAcl`, which holds the ACL lock and writes atomically.
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync, unlinkSync } from 'node:fs';
+import path from 'node:path';
 import type { ConfigPaths } from '../config.js';
 import { KeytoolError } from '../errors.js';
 import { isAtom, isList, atomText, type SexpList } from '../sexp/model.js';
@@ -98,6 +99,27 @@ export function loadAcl(paths: ConfigPaths, options: { create?: boolean } = {}):
   return { keys: [], exists: false, digest: '', isSymlink };
 }
 
+/** Temporary ACL files older than this were left by a writer that died before its rename. */
+const ABANDONED_TEMP_MS = 10 * 60_000;
+
+/**
+ * Remove temporary files a killed writer left beside the ACL (`.acl.<random>.tmp`, see
+ * fsutil/atomic.ts). Called under the lock; the age test spares a file that `loadAcl`'s creation
+ * (which does not lock) might be writing at this moment.
+ */
+function removeAbandonedTemps(paths: ConfigPaths): void {
+  const prefix = `.${path.basename(paths.acl)}.`;
+  try {
+    for (const f of readdirSync(paths.dir)) {
+      if (!f.startsWith(prefix) || !f.endsWith('.tmp')) continue;
+      const p = path.join(paths.dir, f);
+      if (Date.now() - statSync(p).mtimeMs > ABANDONED_TEMP_MS) unlinkSync(p);
+    }
+  } catch {
+    /* tidying only: never a reason to fail the update */
+  }
+}
+
 /** The ACL changed on disk since the writer read it (someone else saved in between). */
 export class AclConflictError extends KeytoolError {
   constructor(file: string) {
@@ -141,6 +163,7 @@ export function updateAcl(
     }
     const start = current.exists || !existsSync(paths.publicKey) ? current.keys : [readPublicKeyFile(paths.publicKey)];
     const keys = change([...start]);
+    removeAbandonedTemps(paths);
     if (current.isSymlink) options.onReplaceSymlink?.(readlinkSync(paths.acl));
     const bytes = printAcl(keys);
     try {

@@ -155,6 +155,12 @@ describe('a writer that dies or fails mid-write', () => {
     expect(readFileSync(paths.acl)).toEqual(old);
     updateAcl(paths, (keys) => authorizeKeys(keys, [p256Key()]));
     expect(fprs(paths.dir)[0]).toBe(fingerprint(p256Key()));
+    // The dead writer's temporary file is recent, so it is spared; once old, the next writer removes it.
+    expect(readdirSync(paths.dir)).toContain(temps[0]);
+    const old10 = new Date(Date.now() - 11 * 60_000);
+    utimesSync(path.join(paths.dir, temps[0]!), old10, old10);
+    updateAcl(paths, (keys) => keys);
+    expect(readdirSync(paths.dir)).not.toContain(temps[0]);
   });
 
   it('failing before the rename: the ACL is untouched, no temporary file stays, the lock is released', async () => {
