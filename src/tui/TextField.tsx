@@ -71,6 +71,7 @@ export function TextField(props: TextFieldProps) {
       else props.onOtherKey?.(name);
     },
     isActive,
+    { text: true },
   );
   const inner = Math.max(1, width - prompt.length);
   // One column is kept for the cursor.

@@ -450,3 +450,16 @@ it('lists every key in the help screen', async () => {
   const f = await e.until('Keys');
   expect(f).toContain('add a key from a file or pasted text');
 });
+
+describe('keys read in one go', () => {
+  it('splits a run of typed keys between the screens they are meant for', async () => {
+    const e = await open(freshConfig());
+    // As a fast typist (or tmux send-keys) can deliver them: one read holding several keys.
+    await e.type('jdy');
+    await e.until('2 keys · 1 unsaved change');
+    expect(row(e, CI)).toBe('');
+    await e.type('ap256/signing-key.pub\r');
+    await e.until('3 keys · 2 unsaved changes');
+    expect(e.lines().find((l) => l.startsWith('›'))).toContain(shortFingerprint(fingerprint(p256())));
+  });
+});
