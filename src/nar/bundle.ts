@@ -7,7 +7,7 @@ import { NarError } from './errors.js';
 import { Feeder, type Cursor, type Grammar } from './feeder.js';
 import { narGrammar, readString, readU64, type NarEvent, type NarLimits } from './reader.js';
 import { isInStore } from './storepath.js';
-import { narStream } from './writer.js';
+import { narStream, type NarWriteOptions } from './writer.js';
 import { concatBytes, latin1, str, u64 } from './wire.js';
 
 /** "NIXE": the daemon's export magic, after the nar. */
@@ -27,8 +27,7 @@ export function itemMetadata(item: Pick<ExportItem, 'storePath' | 'references' |
   return concatBytes([u64(EXPORT_MAGIC), str(item.storePath), u64(refs.length), ...refs.map((r) => str(r)), str(item.deriver ?? '')]);
 }
 
-export interface ExportOptions {
-  onData?: (bytes: number) => void;
+export interface ExportOptions extends NarWriteOptions {
   /** Called once per item, after it is signed. */
   onItem?: (item: ExportItem, hash: Uint8Array) => void;
 }

@@ -49,12 +49,22 @@ export class Feeder<T> {
     return this.value as T;
   }
 
-  /** Add input; runs the grammar as far as it can. Throws the grammar's errors. */
+  /**
+   * Add input; runs the grammar as far as it can. Throws the grammar's errors. Bytes not yet
+   * consumed are copied before returning, so the caller may reuse `chunk` once it is done with
+   * what the grammar emitted (views on it).
+   */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
     this.chunks.push(chunk);
     this.available += chunk.length;
     this.run();
+    if (this.available) {
+      const left = this.rest();
+      // new Uint8Array(view) copies; Buffer#slice would not.
+      this.chunks = [left.length === 1 ? new Uint8Array(left[0]!) : Buffer.concat(left)];
+      this.head = 0;
+    }
   }
 
   /** Declare the end of input: throws when the grammar still wanted bytes. */

@@ -67,7 +67,7 @@ export function* readString(cursor: Cursor, max: number, what = 'string'): Gramm
   const start = cursor.offset;
   const len = yield* readInt(cursor);
   if (len > max) throw new NarError(`${what} of ${len} bytes is longer than the limit of ${max}`, start, cursor.where);
-  const bytes = len ? (yield { n: len }).slice() : new Uint8Array(0);
+  const bytes = len ? new Uint8Array(yield { n: len }) : new Uint8Array(0); // a copy: input buffers may be reused
   yield* readPadding(cursor, len);
   return bytes;
 }

@@ -54,11 +54,17 @@ interface Frame {
 export interface NarWriteOptions {
   /** Called with the size of every file-content chunk read (for progress). */
   onData?: (bytes: number) => void;
+  /**
+   * Read big files through one reused buffer: a yielded chunk is then only valid until the next
+   * one is asked for. For consumers that hash or write each chunk before pulling the next; it
+   * spares the garbage collector a fresh megabyte per read (about 30 MiB less peak memory).
+   */
+  reuseBuffers?: boolean;
 }
 
 /**
  * The nar of `root` (not followed if it is a symbolic link) as a stream of chunks. Chunks are
- * fresh buffers the consumer may keep.
+ * fresh buffers the consumer may keep, unless `reuseBuffers` is set.
  */
 export async function* narStream(root: string | Buffer, options: NarWriteOptions = {}): AsyncGenerator<Uint8Array> {
   let pending: Uint8Array[] = [];
@@ -75,6 +81,7 @@ export async function* narStream(root: string | Buffer, options: NarWriteOptions
   };
 
   const stack: Frame[] = [];
+  let shared: Buffer | undefined;
   const rootPath = typeof root === 'string' ? Buffer.from(root) : root;
   put(T.magic);
 
@@ -132,7 +139,8 @@ export async function* narStream(root: string | Buffer, options: NarWriteOptions
       let done = 0;
       while (done < size) {
         const want = Math.min(size - done, CHUNK);
-        const buf = Buffer.allocUnsafe(want);
+        const small = pendingSize + want <= GATHER;
+        const buf = !small && options.reuseBuffers ? (shared ??= Buffer.allocUnsafe(CHUNK)).subarray(0, want) : Buffer.allocUnsafe(want);
         let got = 0;
         while (got < want) {
           const { bytesRead } = await fh.read(buf, got, want - got, null);
@@ -141,7 +149,7 @@ export async function* narStream(root: string | Buffer, options: NarWriteOptions
         }
         done += want;
         options.onData?.(want);
-        if (pendingSize + want <= GATHER) put(buf);
+        if (small) put(buf);
         else {
           if (pendingSize) yield take();
           yield buf;

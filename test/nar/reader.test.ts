@@ -120,6 +120,27 @@ describe('nar reader, streaming', () => {
       expect(p.end()).toBe(bytes.length);
       expect(normalise(ev)).toEqual(whole);
     }
+    // Through one reused buffer (as `keytool nar unpack FILE` reads): the parser must copy what
+    // it keeps, so scribbling over the buffer after each push changes nothing.
+    for (const size of [1, 3, 8, 13, 64]) {
+      const p = new NarParser();
+      const shared = Buffer.alloc(size);
+      const ev: NarEvent[] = [];
+      const copy = (e: NarEvent): NarEvent => {
+        const c = { ...e } as NarEvent & { path?: Uint8Array[]; bytes?: Uint8Array; target?: Uint8Array };
+        if ('path' in e) c.path = e.path.map((x) => Uint8Array.from(x));
+        if ('bytes' in e) c.bytes = Uint8Array.from(e.bytes);
+        if ('target' in e) c.target = Uint8Array.from(e.target);
+        return c;
+      };
+      for (let i = 0; i < bytes.length; i += size) {
+        const n = bytes.copy(shared, 0, i, Math.min(i + size, bytes.length));
+        ev.push(...p.push(shared.subarray(0, n)).map(copy));
+        shared.fill(0xee);
+      }
+      p.end();
+      expect(normalise(ev)).toEqual(whole);
+    }
     // And byte by byte.
     const p = new NarParser();
     const ev: NarEvent[] = [];

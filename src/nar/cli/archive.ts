@@ -110,6 +110,7 @@ export async function archiveExport(args: ExportArgs, paths: ConfigPaths, storeD
     await output(
       args.output,
       exportBundle(items, (h) => printAdvanced(signHash(pair, h)), {
+        reuseBuffers: true, // output() writes each chunk before pulling the next
         onData: (n) => {
           bytes += n;
           progress.update(() => `exporting item ${done + 1}/${items.length}: ${humanBytes(bytes)}`);

@@ -1,9 +1,9 @@
 // Streams for the archive commands: `-` means stdin/stdout, big data moves in chunks with
 // back-pressure, binary output never goes to a terminal, progress goes to stderr only when it is
 // a terminal.
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { rm, rename, stat } from 'node:fs/promises';
+import { open, rm, rename, stat } from 'node:fs/promises';
 import { KeytoolError } from '../../errors.js';
 import { stagingPath } from '../restore.js';
 
@@ -14,7 +14,7 @@ export interface Streams {
   env: NodeJS.ProcessEnv;
 }
 
-/** Chunks of a file, or of stdin for `-`. */
+/** Chunks of a file, or of stdin for `-`. A chunk is valid until the next one is pulled. */
 export async function* input(file: string, streams: Streams): AsyncGenerator<Uint8Array> {
   if (file === '-') {
     if (streams.stdin.isTTY) throw new KeytoolError('refusing to read binary data from a terminal; redirect stdin or give a file name', 2);
@@ -28,17 +28,36 @@ export async function* input(file: string, streams: Streams): AsyncGenerator<Uin
     if (e instanceof KeytoolError) throw e;
     throw new KeytoolError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
   }
-  const s = createReadStream(file, { highWaterMark: 1 << 20 });
+  // One buffer, reused: every consumer here (the nar and bundle parsers, which copy what they
+  // keep) is done with a chunk before it asks for the next.
+  let fh;
   try {
-    for await (const c of s) yield c as Buffer;
+    fh = await open(file, 'r');
   } catch (e) {
     throw new KeytoolError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  const buf = Buffer.allocUnsafe(1 << 20);
+  try {
+    for (;;) {
+      let n: number;
+      try {
+        n = (await fh.read(buf, 0, buf.length, null)).bytesRead;
+      } catch (e) {
+        throw new KeytoolError(`cannot read ${file}: ${(e as Error).message}`);
+      }
+      if (n === 0) return;
+      yield buf.subarray(0, n);
+    }
+  } finally {
+    await fh.close();
   }
 }
 
 async function writeAll(out: NodeJS.WritableStream, source: AsyncIterable<Uint8Array>): Promise<void> {
   for await (const chunk of source) {
-    if (!out.write(chunk)) await once(out, 'drain');
+    await new Promise<void>((resolve, reject) => {
+      out.write(chunk, (err) => (err ? reject(err) : resolve()));
+    });
   }
 }
 

@@ -21,7 +21,7 @@ export async function narPack(path: string, out: string | undefined, s: Streams)
   const progress = new Progress(s.stderr);
   let bytes = 0;
   try {
-    await output(out, narStream(path, { onData: (n) => { bytes += n; progress.update(() => `packing ${path}: ${humanBytes(bytes)}`); } }), s, 'a nar');
+    await output(out, narStream(path, { reuseBuffers: true, onData: (n) => { bytes += n; progress.update(() => `packing ${path}: ${humanBytes(bytes)}`); } }), s, 'a nar');
   } finally {
     progress.done();
   }
@@ -58,7 +58,7 @@ export async function narDigest(path: string, s?: Streams): Promise<NarDigest> {
   const h = createHash('sha256');
   let size = 0;
   try {
-    for await (const chunk of narStream(path)) {
+    for await (const chunk of narStream(path, { reuseBuffers: true })) {
       h.update(chunk);
       size += chunk.length;
       progress?.update(() => `hashing ${path}: ${humanBytes(size)}`);
