@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { assertBuilt, EXAMPLE, exampleConfig, isRoot, keytool, keytoolAsync, NOBODY, scratch, snapshot } from './support/run.js';
+import { assertBuilt, permissionTestsRun, unprivileged, EXAMPLE, exampleConfig, isRoot, keytool, keytoolAsync, NOBODY, scratch, snapshot } from './support/run.js';
 
 beforeAll(() => assertBuilt());
 
@@ -93,11 +93,12 @@ describe('keytool generate', () => {
     }
   });
 
-  it.runIf(isRoot)('says permission denied when it cannot create the directory, leaving nothing behind', () => {
+  it.runIf(permissionTestsRun)('says permission denied when it cannot create the directory, leaving nothing behind', () => {
     const dir = scratch('gen-perm');
     chmodSync(dir, 0o555);
     const before = snapshot(dir);
-    const r = keytool(['generate', '--config-dir', path.join(dir, 'guix')], { uid: NOBODY, gid: NOBODY });
+    const r = keytool(['generate', '--config-dir', path.join(dir, 'guix')], unprivileged);
+    chmodSync(dir, 0o755);
     expect(r.stderr).toMatch(new RegExp(`\nkeytool: cannot create directory ${escape(path.join(dir, 'guix'))}: permission denied\n$`));
     expect(r.status).toBe(1);
     expect(snapshot(dir)).toEqual(before);
@@ -206,21 +207,26 @@ describe('keytool authorize', () => {
       const dir = scratch('auth-nodir');
       refuses(dir, ['authorize', '--config-dir', path.join(dir, 'guix'), path.join(EXAMPLE, 'ci.guix.gnu.org.pub')], 1, `configuration directory ${path.join(dir, 'guix')} does not exist`);
     });
-    it.runIf(isRoot)('wrong permissions: an ACL directory the user cannot write', () => {
+    it.runIf(permissionTestsRun)('wrong permissions: an ACL directory the user cannot write', () => {
       const dir = exampleConfig('auth-perm');
-      const before = snapshot(dir);
-      const r = keytool(['authorize', '--config-dir', dir, path.join(EXAMPLE, 'rsa/signing-key.pub')], { uid: NOBODY, gid: NOBODY });
-      expect(r.stderr).toBe(`keytool: cannot create lock file ${path.join(dir, 'acl.lock')}: permission denied on ${dir} (run as the owner of the configuration directory, usually root)\n`);
-      expect(r.status).toBe(1);
-      expect(snapshot(dir)).toEqual(before);
+      if (!isRoot) chmodSync(dir, 0o555); // root's nobody cannot write the 0755 root-owned directory anyway
+      try {
+        const before = snapshot(dir);
+        const r = keytool(['authorize', '--config-dir', dir, path.join(EXAMPLE, 'rsa/signing-key.pub')], unprivileged);
+        expect(r.stderr).toBe(`keytool: cannot create lock file ${path.join(dir, 'acl.lock')}: permission denied on ${dir} (run as the owner of the configuration directory, usually root)\n`);
+        expect(r.status).toBe(1);
+        expect(snapshot(dir)).toEqual(before);
+      } finally {
+        chmodSync(dir, 0o755);
+      }
     });
-    it.runIf(isRoot)('wrong permissions: an unreadable key file', () => {
+    it.runIf(permissionTestsRun)('wrong permissions: an unreadable key file', () => {
       const dir = exampleConfig('auth-unreadable');
       const key = path.join(dir, 'rsa/signing-key.pub');
-      chmodSync(key, 0o600);
+      chmodSync(key, isRoot ? 0o600 : 0o000); // nobody is not the (root) owner; a user is
       chmodSync(dir, 0o777);
       const before = snapshot(dir);
-      const r = keytool(['authorize', '--config-dir', dir, key], { uid: NOBODY, gid: NOBODY });
+      const r = keytool(['authorize', '--config-dir', dir, key], unprivileged);
       expect(r.stderr).toBe(`keytool: ${key}: permission denied\n`);
       expect(r.status).toBe(1);
       expect(snapshot(dir)).toEqual(before);

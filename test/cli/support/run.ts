@@ -96,7 +96,15 @@ export function snapshot(dir: string): Record<string, string> {
       const p = path.join(d, f);
       const st = statSync(p);
       if (st.isDirectory()) walk(p);
-      else out[path.relative(dir, p)] = `${(st.mode & 0o7777).toString(8)} ${readFileSync(p).toString('hex')}`;
+      else {
+        let bytes: string;
+        try {
+          bytes = readFileSync(p).toString('hex');
+        } catch {
+          bytes = '(unreadable)'; // a file a permission test made unreadable
+        }
+        out[path.relative(dir, p)] = `${(st.mode & 0o7777).toString(8)} ${bytes}`;
+      }
     }
   };
   walk(dir);
@@ -105,3 +113,19 @@ export function snapshot(dir: string): Record<string, string> {
 
 export const isRoot = process.getuid?.() === 0;
 export const NOBODY = 65534;
+
+/**
+ * Tests of permission errors run keytool as `nobody`; that needs root, and a checkout that
+ * `nobody` can reach (a clone under /root cannot be), else those tests are skipped.
+ */
+export const canRunAsNobody = ((): boolean => {
+  if (!isRoot) return false;
+  for (let d = REPO; ; d = path.dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return false;
+    if (d === path.dirname(d)) return true;
+  }
+})();
+
+/** Permission tests: as `nobody` when root (root ignores modes), else as the current user. */
+export const permissionTestsRun = !isRoot || canRunAsNobody;
+export const unprivileged: Pick<RunOptions, 'uid' | 'gid'> = isRoot ? { uid: NOBODY, gid: NOBODY } : {};
