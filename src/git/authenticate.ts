@@ -13,9 +13,10 @@ import { readAuthorizations } from './authorizations.js';
 import { loadKeyring } from './keyring.js';
 import { GitError, parseCommit, type Commit, type Repository } from './objects.js';
 import {
-  formatFingerprint, hex, OpenPGPError, readSignature, verifySignature, HASH_ALGORITHMS,
+  formatFingerprint, hex, OpenPGPError, readSignature, verifySignature, verifyJob, HASH_ALGORITHMS,
   type Keyring, type PublicKeyPacket,
 } from './openpgp/index.js';
+import { VerifyPool } from './verify-pool.js';
 
 /** A channel authentication failure; the message is Guix's. */
 export class AuthenticationError extends KeytoolError {
@@ -46,6 +47,8 @@ export interface AuthenticateOptions {
   onStart?: (info: { start: string; end: string; count: number }) => void;
   /** Called after each commit is authenticated. */
   onProgress?: (done: number, total: number) => void;
+  /** Verification threads (default: VerifyPool.defaultSize(); 0: verify in this thread). */
+  workers?: number;
 }
 
 export interface SignerStats {
@@ -91,6 +94,9 @@ class Checker {
   private readonly lookups = new Map<string, Promise<string | null>>();
   private readonly authorizations = new Map<string, Promise<string[]>>();
   private keyringPromise?: Promise<Keyring>;
+  /** Signature checks started ahead of the ordered walk (by commit ID). */
+  private readonly precomputed = new Map<string, Promise<boolean | undefined>>();
+  pool?: VerifyPool;
 
   constructor(
     private readonly repo: Repository,
@@ -184,8 +190,27 @@ class Checker {
     if (sig.type !== 0x00) {
       throw new AuthenticationError(`commit ${id} has a signature of type 0x${sig.type.toString(16).padStart(2, '0')}, not a binary-document signature`, id);
     }
-    if (!verifySignature(sig, key, commit.signedData)) throw new AuthenticationError(`signature verification failed for commit ${id}`, id);
+    const early = this.precomputed.get(id);
+    this.precomputed.delete(id);
+    // A signature found valid ahead of time is valid; anything else is checked again here.
+    const valid = (early && (await early)) || verifySignature(sig, key, commit.signedData);
+    if (!valid) throw new AuthenticationError(`signature verification failed for commit ${id}`, id);
     return key;
+  }
+
+  /** Start checking `commit`'s signature on the pool; errors are left to the ordered walk. */
+  precompute(commit: Commit): void {
+    const pool = this.pool;
+    if (!pool || !commit.signature) return;
+    const p = (async () => {
+      const sig = readSignature(commit.signature!);
+      const keyring = await this.keyring();
+      const key = sig.issuerFingerprint ? keyring.lookupByFingerprint(sig.issuerFingerprint) : sig.issuerKeyId ? keyring.lookupById(sig.issuerKeyId) : undefined;
+      if (!key) return undefined;
+      const job = verifyJob(sig, key, commit.signedData);
+      return job ? pool.verify(job) : undefined;
+    })().catch(() => undefined);
+    this.precomputed.set(commit.oid, p);
   }
 
   /** Authenticate one commit (Guix's authenticate-commit); returns its signing key. */
@@ -218,45 +243,54 @@ export async function authenticateRepository(options: AuthenticateOptions): Prom
   options.onStart?.({ start, end, count: order.length });
 
   const checker = new Checker(repo, options.keyringReference, parents, options.historicalAuthorizations ?? []);
-  if (known.length === 0) {
-    const intro = await repo.readCommit(start);
-    const key = await checker.signingKey(intro, true);
-    if (hex(key.fingerprint) !== hex(options.signer)) {
-      throw new AuthenticationError(`initial commit ${start} is signed by '${formatFingerprint(key.fingerprint)}' instead of '${formatFingerprint(options.signer)}'`, start);
+  const workers = options.workers ?? VerifyPool.defaultSize();
+  // Threads pay off only on longer histories.
+  if (workers > 0 && order.length >= 256) checker.pool = new VerifyPool(workers);
+  try {
+    if (known.length === 0) {
+      const intro = await repo.readCommit(start);
+      const key = await checker.signingKey(intro, true);
+      if (hex(key.fingerprint) !== hex(options.signer)) {
+        throw new AuthenticationError(`initial commit ${start} is signed by '${formatFingerprint(key.fingerprint)}' instead of '${formatFingerprint(options.signer)}'`, start);
+      }
     }
-  }
-  let descends = false;
-  for (const ancestor of [start, ...known]) {
-    if (await repo.isAncestor(ancestor, end)) { descends = true; break; }
-  }
-  if (!descends) throw new AuthenticationError(`commit ${end} is not a descendant of introductory commit ${start}`, end);
+    let descends = false;
+    for (const ancestor of [start, ...known]) {
+      if (await repo.isAncestor(ancestor, end)) { descends = true; break; }
+    }
+    if (!descends) throw new AuthenticationError(`commit ${end} is not a descendant of introductory commit ${start}`, end);
 
-  // Pipeline: keep WINDOW commit reads (and their authorization lookups) in flight.
-  const contents: Promise<Commit>[] = new Array(order.length);
-  let requested = 0;
-  const requestUpTo = (n: number) => {
-    for (; requested < Math.min(n, order.length); requested++) {
-      const id = order[requested]!;
-      checker.authorizationsBlob(id);
-      for (const p of parents.get(id)!) checker.authorizationsBlob(p);
-      const p = repo.objects.get(id).then((o) => {
-        if (!o || o.type !== 'commit') throw new GitError(`object not found - no match for id (${id})`);
-        return parseCommit(id, o.content!);
-      });
-      p.catch(() => { /* awaited in order below */ });
-      contents[requested] = p;
+    // Pipeline: keep WINDOW commit reads (and their authorization lookups) in flight.
+    const contents: Promise<Commit>[] = new Array(order.length);
+    let requested = 0;
+    const requestUpTo = (n: number) => {
+      for (; requested < Math.min(n, order.length); requested++) {
+        const id = order[requested]!;
+        checker.authorizationsBlob(id);
+        for (const p of parents.get(id)!) checker.authorizationsBlob(p);
+        const p = repo.objects.get(id).then((o) => {
+          if (!o || o.type !== 'commit') throw new GitError(`object not found - no match for id (${id})`);
+          const commit = parseCommit(id, o.content!);
+          checker.precompute(commit);
+          return commit;
+        });
+        p.catch(() => { /* awaited in order below */ });
+        contents[requested] = p;
+      }
+    };
+    for (let i = 0; i < order.length; i++) {
+      requestUpTo(i + WINDOW);
+      const commit = await contents[i]!;
+      contents[i] = undefined as unknown as Promise<Commit>; // let it be collected
+      const key = await checker.authenticateCommit(commit);
+      const f = hex(key.fingerprint);
+      const s = stats.get(f);
+      if (s) s.count++;
+      else stats.set(f, { key, count: 1 });
+      options.onProgress?.(i + 1, order.length);
     }
-  };
-  for (let i = 0; i < order.length; i++) {
-    requestUpTo(i + WINDOW);
-    const commit = await contents[i]!;
-    contents[i] = undefined as unknown as Promise<Commit>; // let it be collected
-    const key = await checker.authenticateCommit(commit);
-    const f = hex(key.fingerprint);
-    const s = stats.get(f);
-    if (s) s.count++;
-    else stats.set(f, { key, count: 1 });
-    options.onProgress?.(i + 1, order.length);
+  } finally {
+    checker.pool?.close();
   }
   if (options.cacheKey !== undefined) addToCache(options.cacheKey, end, options.env);
   return { checked: order.length, stats };

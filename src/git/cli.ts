@@ -117,6 +117,8 @@ export async function gitAuthenticate(io: GitIO, a: AuthenticateArgs): Promise<n
       cacheKey: a.cacheKey ?? repositoryCacheKey(repo.gitDir),
       historicalAuthorizations: historical,
       env: io.env,
+      // For benchmarks and tests: number of verification threads (0 = none).
+      workers: io.env.KEYTOOL_GIT_WORKERS !== undefined ? Number(io.env.KEYTOOL_GIT_WORKERS) : undefined,
       onStart: ({ count }) => {
         io.stderr.write(`Authenticating commits ${start.slice(0, 7)} to ${end.slice(0, 7)} (${count} new commit${count === 1 ? '' : 's'})...\n`);
         if (io.stderr.isTTY) progress = new Progress(io.stderr, count);

@@ -84,8 +84,18 @@ export class CatFile {
     if (/[\n\r]/.test(spec)) return Promise.reject(new GitError(`invalid object name: ${JSON.stringify(spec)}`));
     return new Promise((resolve, reject) => {
       this.pending.push({ resolve, reject });
-      this.child.stdin.write(`${spec}\n`);
+      // Requests made in the same tick go to git in one write.
+      if (this.outgoing === '') process.nextTick(() => this.flush());
+      this.outgoing += `${spec}\n`;
     });
+  }
+
+  private outgoing = '';
+
+  private flush(): void {
+    const text = this.outgoing;
+    this.outgoing = '';
+    if (text) this.child.stdin.write(text);
   }
 
   close(): void {

@@ -78,3 +78,24 @@ describe('bin/keytool git', () => {
     expect(help.stdout).toContain('--historical-authorizations');
   });
 });
+
+describe('verification threads', () => {
+  it('find a forged commit at the end of a long history, with and without threads', async () => {
+    const { authenticateRepository } = await import('../../src/git/authenticate.js');
+    const { Repository } = await import('../../src/git/objects.js');
+    const raw = spawnSync('git', ['cat-file', 'commit', history.head], { cwd: history.dir, encoding: 'latin1' }).stdout;
+    const forged = spawnSync('git', ['hash-object', '-t', 'commit', '-w', '--stdin'], { cwd: history.dir, input: raw.replace('Commit number', 'Commit NUMBER'), encoding: 'latin1' }).stdout.trim();
+    const signer = Buffer.from(history.signer.replace(/ /g, ''), 'hex');
+    for (const workers of [0, 1, 2]) {
+      const repo = await Repository.open(history.dir);
+      try {
+        const ok = await authenticateRepository({ repository: repo, start: history.intro, signer, end: history.head, keyringReference: 'keyring', workers });
+        expect(ok.checked).toBe(history.commits - 1);
+        await expect(authenticateRepository({ repository: repo, start: history.intro, signer, end: forged, keyringReference: 'keyring', workers }))
+          .rejects.toThrow(`signature verification failed for commit ${forged}`);
+      } finally {
+        repo.close();
+      }
+    }
+  });
+});

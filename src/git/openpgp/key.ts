@@ -1,7 +1,7 @@
 // Version 4 public keys and subkeys (RFC 4880 §5.5.2): fingerprint, key ID and, for the
 // algorithms Guix can verify (RSA, DSA, EdDSA on Ed25519), a node:crypto KeyObject made once
 // and reused for every signature (the speed of long histories depends on it).
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { OpenPGPError } from './errors.js';
 import { Reader } from './packets.js';
 
@@ -111,31 +111,35 @@ function der(tag: number, body: Uint8Array): Uint8Array {
 
 const OID_DSA_DER = Buffer.from('06072a8648ce380401', 'hex'); // 1.2.840.10040.4.1
 
-/** The node:crypto key for this OpenPGP key (throws for unsupported algorithms). */
-export function keyObject(key: PublicKeyPacket): KeyObject {
-  if (key.keyObject) return key.keyObject;
+/** The key as node:crypto takes it: a JWK (RSA, Ed25519) or SPKI DER (DSA). */
+export function keySpec(key: PublicKeyPacket): JsonWebKey | { der: Uint8Array } {
   const m = key.material;
-  let k: KeyObject;
   switch (m.kind) {
     case 'rsa':
-      k = createPublicKey({ key: { kty: 'RSA', n: b64url(stripZeros(m.n)), e: b64url(stripZeros(m.e)) }, format: 'jwk' });
-      break;
+      return { kty: 'RSA', n: b64url(stripZeros(m.n)), e: b64url(stripZeros(m.e)) };
     case 'ed25519':
-      k = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: b64url(m.q) }, format: 'jwk' });
-      break;
+      return { kty: 'OKP', crv: 'Ed25519', x: b64url(m.q) };
     case 'dsa': {
       // SubjectPublicKeyInfo { AlgorithmIdentifier { dsa, Dss-Parms {p, q, g} }, BIT STRING { INTEGER y } }
       const params = der(0x30, Buffer.concat([derInteger(m.p), derInteger(m.q), derInteger(m.g)]));
       const algId = der(0x30, Buffer.concat([OID_DSA_DER, params]));
       const bits = der(0x03, Buffer.concat([Buffer.of(0), derInteger(m.y)]));
-      k = createPublicKey({ key: Buffer.from(der(0x30, Buffer.concat([algId, bits]))), format: 'der', type: 'spki' });
-      break;
+      return { der: der(0x30, Buffer.concat([algId, bits])) };
     }
     default:
       throw new OpenPGPError(`unsupported OpenPGP key ${hex(key.fingerprint)}: ${m.reason}`);
   }
-  key.keyObject = k;
-  return k;
+}
+
+export function createKeyObject(spec: JsonWebKey | { der: Uint8Array }): KeyObject {
+  return 'der' in spec
+    ? createPublicKey({ key: Buffer.from((spec as { der: Uint8Array }).der), format: 'der', type: 'spki' })
+    : createPublicKey({ key: spec as import('node:crypto').JsonWebKeyInput['key'], format: 'jwk' });
+}
+
+/** The node:crypto key for this OpenPGP key (throws for unsupported algorithms). */
+export function keyObject(key: PublicKeyPacket): KeyObject {
+  return (key.keyObject ??= createKeyObject(keySpec(key)));
 }
 
 export function hex(b: Uint8Array): string {

@@ -2,7 +2,8 @@
 // verification of binary-document signatures against a key from the keyring.
 import { createHash, verify as cryptoVerify } from 'node:crypto';
 import { OpenPGPError } from './errors.js';
-import { formatFingerprint, hex, keyObject, PublicKeyAlgorithm, type PublicKeyPacket } from './key.js';
+import { formatFingerprint, hex, keyObject, keySpec, PublicKeyAlgorithm, type PublicKeyPacket } from './key.js';
+import type { JsonWebKey } from 'node:crypto';
 import { readPackets, Reader, PacketTag, tagName } from './packets.js';
 import { dearmor } from './armor.js';
 
@@ -133,43 +134,66 @@ export function signatureDigest(sig: SignaturePacket, message: Uint8Array): Uint
 }
 
 /**
- * Check `sig` over `message` with `key`. False for a bad signature, a signature type other than
- * binary document (0x00), or a key whose algorithm cannot verify it.
+ * What checking a signature takes, as plain data (so it can be sent to a worker thread): the
+ * node:crypto verify arguments. `null` when the signature cannot be valid for this key.
  */
-export function verifySignature(sig: SignaturePacket, key: PublicKeyPacket, message: Uint8Array): boolean {
-  if (sig.type !== 0x00) return false;
+export interface VerifyJob {
+  /** Hash for crypto.verify (null for Ed25519, which signs the digest itself). */
+  algorithm: string | null;
+  data: Uint8Array;
+  signature: Uint8Array;
+  /** Cache key for the public key in the thread that verifies. */
+  keyId: string;
+  key: JsonWebKey | { der: Uint8Array };
+  dsa: boolean;
+}
+
+export function verifyJob(sig: SignaturePacket, key: PublicKeyPacket, message: Uint8Array): VerifyJob | null {
+  if (sig.type !== 0x00) return null;
   const h = HASH_ALGORITHMS[sig.hashAlgorithm];
-  if (!h) return false;
+  if (!h) return null;
   const m = key.material;
-  if (m.kind === 'unsupported') return false;
+  if (m.kind === 'unsupported') return null;
+  const keyId = hex(key.fingerprint);
+  if (m.kind === 'ed25519') {
+    if (sig.algorithm !== PublicKeyAlgorithm.EdDSA || sig.values.length !== 2) return null;
+    const [r, s] = sig.values as [Uint8Array, Uint8Array];
+    if (r.length > 32 || s.length > 32) return null;
+    // OpenPGP EdDSA signs the digest: the digest bytes are the Ed25519 message.
+    return { algorithm: null, data: signatureDigest(sig, message), signature: Buffer.concat([leftPad(r, 32), leftPad(s, 32)]), keyId, key: keySpec(key), dsa: false };
+  }
+  const data = Buffer.concat([message, sig.trailer]);
+  if (m.kind === 'rsa') {
+    if (sig.algorithm !== PublicKeyAlgorithm.RSA && sig.algorithm !== PublicKeyAlgorithm.RSASignOnly) return null;
+    let nLen = m.n.length;
+    for (let i = 0; i < m.n.length && m.n[i] === 0; i++) nLen--;
+    if (sig.values[0]!.length > nLen) return null;
+    return { algorithm: h.node, data, signature: leftPad(sig.values[0]!, nLen), keyId, key: keySpec(key), dsa: false };
+  }
+  if (sig.algorithm !== PublicKeyAlgorithm.DSA || sig.values.length !== 2) return null;
+  let qLen = m.q.length;
+  for (let i = 0; i < m.q.length && m.q[i] === 0; i++) qLen--;
+  const [r, s] = sig.values as [Uint8Array, Uint8Array];
+  if (r.length > qLen || s.length > qLen) return null;
+  return { algorithm: h.node, data, signature: Buffer.concat([leftPad(r, qLen), leftPad(s, qLen)]), keyId, key: keySpec(key), dsa: true };
+}
+
+/** Run a job in this thread, with `key`'s cached KeyObject. */
+export function runVerifyJob(job: VerifyJob | null, key: PublicKeyPacket): boolean {
+  if (!job) return false;
   try {
     const k = keyObject(key);
-    if (m.kind === 'ed25519') {
-      if (sig.algorithm !== PublicKeyAlgorithm.EdDSA || sig.values.length !== 2) return false;
-      const [r, s] = sig.values as [Uint8Array, Uint8Array];
-      if (r.length > 32 || s.length > 32) return false;
-      // OpenPGP EdDSA signs the digest: the digest bytes are the Ed25519 message.
-      const digest = signatureDigest(sig, message);
-      return cryptoVerify(null, digest, k, Buffer.concat([leftPad(r, 32), leftPad(s, 32)]));
-    }
-    const data = Buffer.concat([message, sig.trailer]);
-    if (m.kind === 'rsa') {
-      if (sig.algorithm !== PublicKeyAlgorithm.RSA && sig.algorithm !== PublicKeyAlgorithm.RSASignOnly) return false;
-      let nLen = m.n.length;
-      for (let i = 0; i < m.n.length && m.n[i] === 0; i++) nLen--;
-      return cryptoVerify(h.node, data, k, leftPad(sig.values[0]!, nLen));
-    }
-    if (m.kind === 'dsa') {
-      if (sig.algorithm !== PublicKeyAlgorithm.DSA || sig.values.length !== 2) return false;
-      let qLen = m.q.length;
-      for (let i = 0; i < m.q.length && m.q[i] === 0; i++) qLen--;
-      const [r, s] = sig.values as [Uint8Array, Uint8Array];
-      if (r.length > qLen || s.length > qLen) return false;
-      return cryptoVerify(h.node, data, { key: k, dsaEncoding: 'ieee-p1363' }, Buffer.concat([leftPad(r, qLen), leftPad(s, qLen)]));
-    }
+    return cryptoVerify(job.algorithm, job.data, job.dsa ? { key: k, dsaEncoding: 'ieee-p1363' } : k, job.signature);
   } catch (e) {
     if (e instanceof OpenPGPError) throw e;
     return false; // OpenSSL refused the key or signature encoding: not a valid signature
   }
-  return false;
+}
+
+/**
+ * Check `sig` over `message` with `key`. False for a bad signature, a signature type other than
+ * binary document (0x00), or a key whose algorithm cannot verify it.
+ */
+export function verifySignature(sig: SignaturePacket, key: PublicKeyPacket, message: Uint8Array): boolean {
+  return runVerifyJob(verifyJob(sig, key, message), key);
 }

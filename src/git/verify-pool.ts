@@ -1,0 +1,87 @@
+// Signature checks on worker threads: on a long history, verifying signatures is most of the
+// work, and each check is independent. Jobs go in batches (fewer messages); each worker keeps
+// its own KeyObjects. Results come back as promises, so callers still decide in order.
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { VerifyJob } from './openpgp/index.js';
+
+// Plain CommonJS run with `eval: true`, so it works the same from sources and from the bundle.
+const WORKER = `
+const { parentPort } = require('node:worker_threads');
+const crypto = require('node:crypto');
+const keys = new Map();
+parentPort.on('message', ({ id, jobs }) => {
+  const results = new Uint8Array(jobs.length);
+  for (let i = 0; i < jobs.length; i++) {
+    const j = jobs[i];
+    try {
+      let k = keys.get(j.keyId);
+      if (!k) {
+        k = j.key.der ? crypto.createPublicKey({ key: Buffer.from(j.key.der), format: 'der', type: 'spki' })
+                      : crypto.createPublicKey({ key: j.key, format: 'jwk' });
+        keys.set(j.keyId, k);
+      }
+      results[i] = crypto.verify(j.algorithm, j.data, j.dsa ? { key: k, dsaEncoding: 'ieee-p1363' } : k, j.signature) ? 1 : 0;
+    } catch {
+      results[i] = 0;
+    }
+  }
+  parentPort.postMessage({ id, results });
+});
+`;
+
+const BATCH = 64;
+
+export class VerifyPool {
+  private readonly workers: Worker[] = [];
+  private readonly waiting = new Map<number, ((ok: boolean) => void)[]>();
+  private batch: VerifyJob[] = [];
+  private resolvers: ((ok: boolean) => void)[] = [];
+  private nextId = 0;
+  private turn = 0;
+
+  constructor(size: number) {
+    for (let i = 0; i < size; i++) {
+      const w = new Worker(WORKER, { eval: true });
+      w.on('message', ({ id, results }: { id: number; results: Uint8Array }) => {
+        const rs = this.waiting.get(id)!;
+        this.waiting.delete(id);
+        rs.forEach((r, k) => r(results[k] === 1));
+      });
+      w.on('error', (e) => {
+        // A dead worker answers "not verified" for its jobs; the caller re-checks in-thread.
+        for (const rs of this.waiting.values()) rs.forEach((r) => r(false));
+        this.waiting.clear();
+        void e;
+      });
+      this.workers.push(w);
+    }
+  }
+
+  /** Workers worth starting here: the cores beyond this thread, at most 4; 0 = verify inline. */
+  static defaultSize(): number {
+    return Math.max(0, Math.min(4, availableParallelism() - 1));
+  }
+
+  verify(job: VerifyJob): Promise<boolean> {
+    return new Promise((resolve) => {
+      if (this.batch.length === 0) process.nextTick(() => this.flush());
+      this.batch.push(job);
+      this.resolvers.push(resolve);
+      if (this.batch.length >= BATCH) this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (this.batch.length === 0) return;
+    const id = this.nextId++;
+    this.waiting.set(id, this.resolvers);
+    this.workers[this.turn++ % this.workers.length]!.postMessage({ id, jobs: this.batch });
+    this.batch = [];
+    this.resolvers = [];
+  }
+
+  close(): void {
+    for (const w of this.workers) void w.terminate();
+  }
+}
