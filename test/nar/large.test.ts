@@ -49,7 +49,7 @@ beforeAll(() => {
 }, 120_000);
 
 afterAll(() => {
-  rmSync(work, { recursive: true, force: true });
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 describe('a 100 MB tree in flat memory', () => {
