@@ -9,8 +9,8 @@ import { serve } from './serve.js';
 
 export const USAGE = `Usage: keytool authenticate
 
-Serve guix-daemon's signing helper protocol on standard input and output: the
-drop-in replacement for \`guix authenticate\`. guix-daemon starts it as
+guix-daemon's signing helper: a drop-in for \`guix authenticate\`. It serves
+the daemon's protocol on standard input and output; guix-daemon starts it as
 \`$GUIX authenticate\` (see keytool-guix) and sends, one line each:
 
   sign LEN:KEYFILE LEN:HEXHASH    sign a SHA-256 hash with the key in KEYFILE

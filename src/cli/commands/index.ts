@@ -15,6 +15,7 @@ import { SexpCommand } from './sexp.js';
 import { NarPackCommand, NarUnpackCommand, NarHashCommand, NarListCommand } from './nar.js';
 import { ArchiveExportCommand, ArchiveListCommand, ArchiveVerifyCommand, ArchiveExtractCommand } from './archive.js';
 import { NarinfoSignCommand, NarinfoVerifyCommand } from './narinfo.js';
+import { AuthenticateCommand } from './authenticate.js';
 
 export const commands: CommandClass[] = [
   VersionCommand,
@@ -39,4 +40,5 @@ export const commands: CommandClass[] = [
   ArchiveExtractCommand,
   NarinfoSignCommand,
   NarinfoVerifyCommand,
+  AuthenticateCommand,
 ];
