@@ -58,9 +58,13 @@ export class VerifyPool {
     }
   }
 
-  /** Workers worth starting here: the cores beyond this thread, at most 4; 0 = verify inline. */
+  /**
+   * Workers worth starting: with fewer than 4 cores this thread and git already keep them busy
+   * (measured on 2 cores: threads were slower), so none; else the cores beyond two, at most 4.
+   */
   static defaultSize(): number {
-    return Math.max(0, Math.min(4, availableParallelism() - 1));
+    const cores = availableParallelism();
+    return cores < 4 ? 0 : Math.min(4, cores - 2);
   }
 
   verify(job: VerifyJob): Promise<boolean> {
