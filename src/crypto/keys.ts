@@ -110,18 +110,18 @@ function eccCurve(algo: SexpList, what: string, eddsaMessage: string): CurveInfo
   return info;
 }
 
-/** The numbers of `(sig-val (ALGO (name #..#) ...))`, or why they cannot be read. */
-function sigValNumbers(sigVal: SexpList, algos: readonly string[], names: readonly string[]): bigint[] | string {
+/** The values of `(sig-val (ALGO (name #..#) ...))` in `names` order, or why they cannot be read. */
+function sigValAtoms(sigVal: SexpList, algos: readonly string[], names: readonly string[]): Uint8Array[] | string {
   const l = findToken(sigVal, 'sig-val') ?? sigVal;
   const algoList = l.items[1];
   const algo = isList(algoList) ? text(algoList.items[0]) : undefined;
   if (!isList(algoList) || algo === undefined) return 'the sig-val has no (ALGORITHM ...) list';
   if (!algos.includes(algo)) return `the sig-val is for '${algo}', the key needs ${algos.map((a) => `'${a}'`).join(' or ')}`;
-  const out: bigint[] = [];
+  const out: Uint8Array[] = [];
   for (const name of names) {
     const v = param(algoList, name);
     if (!v) return `the sig-val has no (${name} ...)`;
-    out.push(bytesToBigInt(v.bytes));
+    out.push(v.bytes);
   }
   return out;
 }
@@ -160,10 +160,10 @@ class EcdsaPublicKey<P> implements PublicKey {
       // libgcrypt 1.10.1 takes pss like raw here; pkcs1 fails ("Provided object is too short").
       if (h.encoding === 'pkcs1') return 'ECDSA data cannot have (flags pkcs1) (libgcrypt: Provided object is too short)';
       if (h.encoding === 'oaep') return 'ECDSA data cannot have (flags oaep) (libgcrypt: Conflicting use)';
-      const rs = sigValNumbers(sigVal, ['ecdsa', 'ecc'], ['r', 's']);
+      const rs = sigValAtoms(sigVal, ['ecdsa', 'ecc'], ['r', 's']);
       if (typeof rs === 'string') return rs;
       if (this.wanted || ++this.uses >= AUTO_PREPARE_AFTER) this.precompute();
-      const ok = ecdsaVerify(this.group, this.point, h.value, { r: rs[0]!, s: rs[1]! });
+      const ok = ecdsaVerify(this.group, this.point, h.value, { r: bytesToBigInt(rs[0]!), s: bytesToBigInt(rs[1]!) });
       return ok ? undefined : 'bad signature';
     } catch (e) {
       return `verification failed: ${(e as Error).message}`;
@@ -249,7 +249,7 @@ class RsaPublicKey implements PublicKey {
       const h = readData(data);
       if (typeof h === 'string') return h;
       if (h.encoding !== 'pkcs1') return `RSA data must have (flags pkcs1), not ${h.encoding}`;
-      const s = sigValNumbers(sigVal, ['rsa'], ['s']);
+      const s = sigValAtoms(sigVal, ['rsa'], ['s']);
       if (typeof s === 'string') return s;
       return this.rsa.problem(h.algo, h.value, s[0]!);
     } catch (e) {

@@ -41,19 +41,30 @@ export class RsaPublic {
     return this.keyObject;
   }
 
-  /** Undefined when s is a valid signature of `hash` (named `algo`), else why not. */
-  problem(algo: string, hash: Uint8Array, s: bigint): string | undefined {
-    const em = encode(algo, hash, this.k);
-    if (typeof em === 'string') return em;
-    if (s >= this.n) return 's is not below the modulus';
-    let decrypted: Buffer;
+  /** Undefined when `s` (big-endian, any leading zeros) is a valid signature of `hash` (named
+   *  `algo`), else why not. Works on bytes throughout: no bigint round trips. */
+  problem(algo: string, hash: Uint8Array, s: Uint8Array): string | undefined {
+    const prefix = encodingPrefix(algo, hash.length, this.k);
+    if (typeof prefix === 'string') return prefix;
+    let start = 0;
+    while (start < s.length && s[start] === 0) start++;
+    const digits = s.length - start;
+    if (digits > this.k) return 's is not below the modulus';
+    const padded = Buffer.alloc(this.k);
+    padded.set(s.subarray(start), this.k - digits);
+    this.nBytes ??= Buffer.from(bigIntToBytes(this.n, this.k));
+    if (Buffer.compare(padded, this.nBytes) >= 0) return 's is not below the modulus';
+    let em: Buffer;
     try {
-      decrypted = publicDecrypt({ key: this.prepare(), padding: constants.RSA_NO_PADDING }, bigIntToBytes(s, this.k));
+      em = publicDecrypt({ key: this.prepare(), padding: constants.RSA_NO_PADDING }, padded);
     } catch (e) {
       return `RSA operation failed: ${(e as Error).message}`;
     }
-    return Buffer.compare(decrypted, em) === 0 ? undefined : 'bad signature';
+    const split = this.k - hash.length;
+    const ok = em.length === this.k && prefix.equals(em.subarray(0, split)) && Buffer.from(hash).equals(em.subarray(split));
+    return ok ? undefined : 'bad signature';
   }
+  private nBytes: Buffer | undefined;
 }
 
 export class RsaPrivate {
@@ -90,17 +101,30 @@ export class RsaPrivate {
   }
 }
 
-/** EMSA-PKCS1-v1_5 encoding of `hash`, or the reason it cannot be encoded. */
-function encode(algo: string, hash: Uint8Array, k: number): Buffer | string {
+/** EM without the hash: 00 01 FF…FF 00 ‖ DigestInfo prefix, cached per (algorithm, length). */
+const prefixes = new Map<string, Buffer>();
+
+function encodingPrefix(algo: string, hashLength: number, k: number): Buffer | string {
   const info = DIGEST_INFO[algo.toLowerCase()];
   if (!info) return `unsupported hash algorithm '${algo}' for RSA`;
-  if (hash.length !== info.length) return `a ${algo} hash is ${info.length} bytes, got ${hash.length}`;
-  const t = Buffer.concat([Buffer.from(info.prefix, 'hex'), hash]);
-  if (k < t.length + 11) return 'the RSA modulus is too short for this hash';
-  const em = Buffer.alloc(k, 0xff);
-  em[0] = 0;
-  em[1] = 1;
-  em[k - t.length - 1] = 0;
-  t.copy(em, k - t.length);
-  return em;
+  if (hashLength !== info.length) return `a ${algo} hash is ${info.length} bytes, got ${hashLength}`;
+  const id = `${algo.toLowerCase()}/${k}`;
+  let prefix = prefixes.get(id);
+  if (!prefix) {
+    const digestInfo = Buffer.from(info.prefix, 'hex');
+    if (k < digestInfo.length + info.length + 11) return 'the RSA modulus is too short for this hash';
+    prefix = Buffer.alloc(k - info.length, 0xff);
+    prefix[0] = 0;
+    prefix[1] = 1;
+    prefix[prefix.length - digestInfo.length - 1] = 0;
+    digestInfo.copy(prefix, prefix.length - digestInfo.length);
+    prefixes.set(id, prefix);
+  }
+  return prefix;
+}
+
+/** EMSA-PKCS1-v1_5 encoding of `hash`, or the reason it cannot be encoded. */
+function encode(algo: string, hash: Uint8Array, k: number): Buffer | string {
+  const prefix = encodingPrefix(algo, hash.length, k);
+  return typeof prefix === 'string' ? prefix : Buffer.concat([prefix, hash]);
 }
