@@ -369,9 +369,7 @@ export function App({ backend, loaded, colour, onExit }: AppProps) {
   const count = `${state.doc.keys.length} key${state.doc.keys.length === 1 ? '' : 's'}`;
   const shown = state.filter ? ` · ${visible.length} shown (filter: ${state.filter})` : '';
   const right = `${count}${shown} · ${status}`;
-  const left = ` keytool acl  ${aclPath}`;
-  const gap = Math.max(1, width - 1 - left.length - right.length);
-  const header = `${left}${' '.repeat(gap)}${right}`;
+  const header = headerLine(aclPath, right, width - 1);
 
   return (
     <ThemeContext.Provider value={{ colour }}>
@@ -392,6 +390,15 @@ export function App({ backend, loaded, colour, onExit }: AppProps) {
       </KeyboardProvider>
     </ThemeContext.Provider>
   );
+}
+
+/** " keytool acl  PATH ...  RIGHT" in `width` columns: the path gives way first (…/end kept). */
+export function headerLine(aclPath: string, right: string, width: number): string {
+  const prefix = ' keytool acl  ';
+  const room = width - prefix.length - right.length - 1;
+  const p = aclPath.length <= room ? aclPath : room > 1 ? `…${aclPath.slice(aclPath.length - room + 1)}` : '';
+  const left = `${prefix}${p}`;
+  return `${left}${' '.repeat(Math.max(1, width - left.length - right.length))}${right}`.slice(0, width);
 }
 
 function SmallTerminal({ columns, rows, pending, onQuit }: { columns: number; rows: number; pending: number; onQuit: () => void }) {
