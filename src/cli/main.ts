@@ -25,6 +25,14 @@ export function makeCli(colour: boolean): Cli {
   return cli;
 }
 
+/**
+ * clipanion writes an option's value as `#0` (`--config-dir #0`); name it after the option instead
+ * (`--config-dir DIR`-style: `--config-dir CONFIG-DIR`), as man pages and other tools do.
+ */
+export function namePlaceholders(text: string): string {
+  return text.replace(/((?:--?[\w-]+,)*--?([\w-]+)) #0/g, (_m, names: string, last: string) => `${names} ${last.toUpperCase()}`);
+}
+
 /** Run keytool with `argv` (without node and script); resolves to the exit status. */
 export async function run(argv: string[], ctx: RunContext): Promise<number> {
   const colour = Boolean(ctx.stderr.isTTY) && !ctx.env.NO_COLOR && ctx.env.TERM !== 'dumb';
@@ -34,11 +42,11 @@ export async function run(argv: string[], ctx: RunContext): Promise<number> {
   try {
     command = cli.process(argv, context);
   } catch (error) {
-    ctx.stderr.write(cli.error(error, { colored: colour }));
+    ctx.stderr.write(namePlaceholders(cli.error(error, { colored: colour })));
     return 2;
   }
   if (command.help) {
-    ctx.stdout.write(cli.usage(command, { colored: colour && Boolean(ctx.stdout.isTTY), detailed: true }));
+    ctx.stdout.write(namePlaceholders(cli.usage(command, { colored: colour && Boolean(ctx.stdout.isTTY), detailed: true })));
     return 0;
   }
   command.context = context;
@@ -50,17 +58,17 @@ export async function run(argv: string[], ctx: RunContext): Promise<number> {
     enableColors: colour,
     definitions: () => cli.definitions(),
     definition: (c) => cli.definition(c),
-    error: (e, o) => cli.error(e, o),
+    error: (e, o) => namePlaceholders(cli.error(e, o)),
     format: (c) => cli.format(c),
     process: (i, sub) => cli.process(i, { ...context, ...sub }),
     run: (i, sub) => cli.run(i, { ...context, ...sub }),
-    usage: (c, o) => cli.usage(c, o),
+    usage: (c, o) => namePlaceholders(cli.usage(c, o)),
   };
   try {
     return (await command.validateAndExecute()) ?? 0;
   } catch (error) {
     if (error instanceof UsageError) {
-      ctx.stderr.write(cli.error(error, { colored: colour, command }));
+      ctx.stderr.write(namePlaceholders(cli.error(error, { colored: colour, command })));
       return 2;
     }
     if (error instanceof KeytoolError) {

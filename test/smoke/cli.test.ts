@@ -38,3 +38,14 @@ describe('keytool command line', () => {
     expect(r.err).toMatch(/Unsupported option name/);
   });
 });
+
+describe('usage text', () => {
+  it('names option values after the option instead of clipanion\'s #0', async () => {
+    const { namePlaceholders } = await import('../../src/cli/main.js');
+    expect(namePlaceholders('[--config-dir #0] [-f,--format #0] [--json]')).toBe('[--config-dir CONFIG-DIR] [-f,--format FORMAT] [--json]');
+    const r = await keytool(['list', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('--config-dir CONFIG-DIR');
+    expect(r.out).not.toContain('#0');
+  });
+});
