@@ -29,7 +29,7 @@ export class ArchiveExportCommand extends KeytoolCommand {
     const { parseExportArgs, archiveExport } = await import('../../nar/cli/archive.js');
     const { configDir, configPaths } = await import('../../config.js');
     const { storeDir } = await import('../../nar/storepath.js');
-    const s = streamsOf(this);
+    const s = await streamsOf(this);
     const args = parseExportArgs(this.args);
     if (args.help) {
       s.stdout.write(this.cli.usage(ArchiveExportCommand, { detailed: true }));
@@ -57,7 +57,7 @@ export class ArchiveListCommand extends KeytoolCommand {
   async execute(): Promise<number> {
     const { archiveList } = await import('../../nar/cli/archive.js');
     const { storeDir } = await import('../../nar/storepath.js');
-    const s = streamsOf(this);
+    const s = await streamsOf(this);
     return archiveList(this.file, this.json, this.config, this.storeDirOpt ?? storeDir(s.env), s);
   }
 }
@@ -84,7 +84,7 @@ export class ArchiveVerifyCommand extends KeytoolCommand {
   async execute(): Promise<number> {
     const { archiveVerify } = await import('../../nar/cli/archive.js');
     const { storeDir } = await import('../../nar/storepath.js');
-    const s = streamsOf(this);
+    const s = await streamsOf(this);
     return archiveVerify(this.file, this.json, this.config, this.acl, this.storeDirOpt ?? storeDir(s.env), s);
   }
 }
@@ -108,7 +108,7 @@ export class ArchiveExtractCommand extends KeytoolCommand {
   async execute(): Promise<number> {
     const { archiveExtract } = await import('../../nar/cli/archive.js');
     const { storeDir } = await import('../../nar/storepath.js');
-    const s = streamsOf(this);
+    const s = await streamsOf(this);
     return archiveExtract(this.file, this.dir, this.config, this.acl, this.storeDirOpt ?? storeDir(s.env), s);
   }
 }

@@ -22,7 +22,7 @@ export class NarinfoSignCommand extends KeytoolCommand {
 
   async execute(): Promise<number> {
     const { narinfoSign } = await import('../../nar/cli/narinfo.js');
-    return narinfoSign(this.files, this.key, this.host, this.config, streamsOf(this));
+    return narinfoSign(this.files, this.key, this.host, this.config, await streamsOf(this));
   }
 }
 
@@ -46,6 +46,6 @@ export class NarinfoVerifyCommand extends KeytoolCommand {
 
   async execute(): Promise<number> {
     const { narinfoVerify } = await import('../../nar/cli/narinfo.js');
-    return narinfoVerify(this.files, this.json, this.acl, this.config, streamsOf(this));
+    return narinfoVerify(this.files, this.json, this.acl, this.config, await streamsOf(this));
   }
 }

@@ -53,12 +53,30 @@ export async function* input(file: string, streams: Streams): AsyncGenerator<Uin
   }
 }
 
+/** Each chunk is fully written before the next is pulled, so sources may reuse their buffers. */
 async function writeAll(out: NodeJS.WritableStream, source: AsyncIterable<Uint8Array>): Promise<void> {
   for await (const chunk of source) {
     await new Promise<void>((resolve, reject) => {
-      out.write(chunk, (err) => (err ? reject(err) : resolve()));
+      out.write(chunk, (err) => {
+        if (!err) resolve();
+        else if ((err as NodeJS.ErrnoException).code === 'EPIPE') reject(new KeytoolError('output closed before the end (broken pipe)'));
+        else reject(new KeytoolError(`cannot write: ${err.message}`));
+      });
     });
   }
+}
+
+/**
+ * A reader that goes away (`keytool nar pack DIR | head`) makes stdout emit EPIPE errors, which
+ * would crash node with a stack trace; the failed write itself reports it.
+ */
+export function quietBrokenPipe(out: NodeJS.WritableStream): void {
+  const marked = out as NodeJS.WritableStream & { keytoolEpipe?: boolean };
+  if (marked.keytoolEpipe || typeof out.on !== 'function') return;
+  marked.keytoolEpipe = true;
+  out.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
 }
 
 /**
