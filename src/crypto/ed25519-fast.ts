@@ -33,6 +33,9 @@ const md = (a: bigint): bigint => {
 // stay non-negative; `md` reduces fully where a value leaves this module.
 const M255 = (1n << 255n) - 1n;
 const P4 = 4n * P;
+/** A multiple of p above 2^271: keeps differences of once-folded values non-negative. */
+const P4_WIDE = P << 17n;
+const fold1 = (a: bigint): bigint => (a & M255) + 19n * (a >> 255n);
 const fold = (a: bigint): bigint => {
   const b = (a & M255) + 19n * (a >> 255n);
   return (b & M255) + 19n * (b >> 255n);
@@ -102,12 +105,14 @@ export type Ext = [bigint, bigint, bigint, bigint];
 /** acc + (±) table entry, in place (loose coordinates in, loose out). */
 function addNiels(acc: Ext, ypx: bigint, ymx: bigint, xy2d: bigint, negative: boolean): void {
   const [X1, Y1, Z1, T1] = acc;
-  const a = fold((Y1 - X1 + P4) * (negative ? ypx : ymx));
-  const b = fold((Y1 + X1) * (negative ? ymx : ypx));
-  const c = fold(T1 * (negative ? P - xy2d : xy2d));
+  // One fold is enough for these three (< 2^270): they only feed the products below, which
+  // get both folds and end below 2^256 again.
+  const a = fold1((Y1 - X1 + P4) * (negative ? ypx : ymx));
+  const b = fold1((Y1 + X1) * (negative ? ymx : ypx));
+  const c = fold1(T1 * (negative ? P - xy2d : xy2d));
   const d = 2n * Z1;
-  const e = b - a + P4;
-  const f = d - c + P4;
+  const e = b - a + P4_WIDE;
+  const f = d - c + P4_WIDE;
   const g = d + c;
   const h = b + a;
   acc[0] = fold(e * f);
