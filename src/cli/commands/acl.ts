@@ -13,7 +13,7 @@ export class AclCommand extends KeytoolCommand {
     `,
     examples: [
       ['Edit the ACL of /etc/guix (as root)', '$0 acl'],
-      ['Edit the ACL of another configuration directory', '$0 acl --config-dir ./keys-example'],
+      ['Edit the ACL of another configuration directory (here, a copy of the example keys)', 'cp -r keys-example /tmp/kt && $0 acl --config-dir /tmp/kt'],
     ],
   });
 
