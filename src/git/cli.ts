@@ -200,6 +200,9 @@ export async function gitAuthorizations(io: GitIO, a: AuthorizationsArgs): Promi
         const key = keyring.lookupByFingerprint(Buffer.from(fpr, 'hex'));
         if (!key) throw new KeytoolError(`key ${formatFingerprint(Buffer.from(fpr, 'hex'))} is not in the keyring branch '${keyringReference}'; add its '.key' file there first`);
         if (key.primary) primary = formatFingerprint(key.primary.fingerprint);
+        else if ([...keyring.keys()].some((k) => k.primary === key)) {
+          io.stderr.write(`keytool: warning: key ${formatFingerprint(key.fingerprint)} has subkeys; commits signed with a subkey need the subkey's fingerprint listed\n`);
+        }
       }
       const updated = addAuthorization(text ?? EMPTY_AUTHORIZATIONS, { fingerprint: formatFingerprint(Buffer.from(fpr, 'hex')), name: a.name, primary }, file);
       writeFileAtomic(file, Buffer.from(updated, 'utf8'), { mode: 0o644 });

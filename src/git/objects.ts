@@ -4,6 +4,7 @@
 // given by a user is resolved with `rev-parse --verify --end-of-options`, so a ref name can
 // never become an option or a command.
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { KeytoolError } from '../errors.js';
 
@@ -206,6 +207,7 @@ export class Repository {
 
   /** Open the repository containing `dir` (discovered upwards, as git does). */
   static async open(dir: string): Promise<Repository> {
+    if (!existsSync(dir)) throw new GitError(`could not find repository at '${dir}'`);
     const r = await runGit(['rev-parse', '--absolute-git-dir', '--git-common-dir', '--is-bare-repository'], { cwd: dir });
     const [gitDir, common, bare] = r.stdout.toString('utf8').split('\n');
     let workTree: string | undefined;

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, statSync, chmodSync, writeFileSync } from 'no
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorizations, TestRepo, type TestKey } from './support/repo.js';
-import { authenticate, fmt } from './support/run.js';
+import { authenticate, authorizationsCommand, fmt } from './support/run.js';
 import { repositoryCacheKey, cacheFile } from '../../src/git/cache.js';
 
 const PROG = 'keytool git authenticate';
@@ -321,5 +321,26 @@ describe('keytool git authenticate', () => {
     const out = await authenticate(r, []);
     expect(out.status).toBe(0);
     expect(out.stderr).not.toContain('recorded');
+  });
+
+  it('authorizations add: creates the file, notes primary keys of subkeys, checks the keyring', async () => {
+    const r = fresh();
+    r.keyring([alice, erin]);
+    const file = path.join(r.dir, '.guix-authorizations');
+    expect(existsSync(file)).toBe(false);
+    expect((await authorizationsCommand(r, { action: 'add', fingerprint: erin.signing, name: 'erin' })).status).toBe(0);
+    const text = readFileSync(file, 'utf8');
+    expect(text).toContain(`(;; primary: "${fmt(erin.primary)}"\n   "${fmt(erin.signing)}"\n   (name "erin"))`);
+    const primary = await authorizationsCommand(r, { action: 'add', fingerprint: erin.primary });
+    expect(primary.stderr).toContain(`warning: key ${fmt(erin.primary)} has subkeys`);
+    await expect(authorizationsCommand(r, { action: 'add', fingerprint: dave.primary })).rejects.toThrow(`key ${fmt(dave.primary)} is not in the keyring branch 'keyring'`);
+    expect((await authorizationsCommand(r, { action: 'add', fingerprint: dave.primary, force: true })).status).toBe(0);
+    const list = await authorizationsCommand(r, { action: 'list' });
+    expect(list.stdout).toBe(`${fmt(erin.signing)}  erin\n${fmt(erin.primary)}\n${fmt(dave.primary)}\n`);
+    // The file authenticates: Guix reads what we wrote.
+    const s = r.commit({ '.guix-authorizations': readFileSync(file, 'utf8') }, [], erin);
+    const c1 = r.commit({ '.guix-authorizations': readFileSync(file, 'utf8'), x: '1' }, [s], erin);
+    r.head(c1);
+    expect((await authenticate(r, [s, erin.signing])).status).toBe(0);
   });
 });
