@@ -44,7 +44,8 @@ describe('key names', () => {
   });
 
   it('binds each key at most once per screen', () => {
-    for (const table of [LIST_KEYS, DETAIL_KEYS, FIELD_KEYS, CONFIRM_REMOVE_KEYS, SAVE_KEYS, QUIT_KEYS, CONFLICT_KEYS, GENERATE_KEYS, HELP_KEYS] as readonly Binding<string>[][]) {
+    const tables: readonly (readonly Binding<string>[])[] = [LIST_KEYS, DETAIL_KEYS, FIELD_KEYS, CONFIRM_REMOVE_KEYS, SAVE_KEYS, QUIT_KEYS, CONFLICT_KEYS, GENERATE_KEYS, HELP_KEYS];
+    for (const table of tables) {
       const keys = table.flatMap((b) => b.keys);
       expect(new Set(keys).size, keys.join(' ')).toBe(keys.length);
     }
@@ -67,7 +68,8 @@ describe('the help line', () => {
   });
 
   it("fits every screen's keys in two lines of an 80-column terminal", () => {
-    for (const table of [LIST_KEYS, DETAIL_KEYS, CONFIRM_REMOVE_KEYS, SAVE_KEYS, QUIT_KEYS, CONFLICT_KEYS, GENERATE_KEYS, HELP_KEYS] as readonly Binding<string>[][]) {
+    const tables: readonly (readonly Binding<string>[])[] = [LIST_KEYS, DETAIL_KEYS, CONFIRM_REMOVE_KEYS, SAVE_KEYS, QUIT_KEYS, CONFLICT_KEYS, GENERATE_KEYS, HELP_KEYS];
+    for (const table of tables) {
       expect(layoutHelp([...helpItems(table), 'g generate key', 'Esc unfilter'], 79).length).toBeLessThanOrEqual(2);
     }
   });
