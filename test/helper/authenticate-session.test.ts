@@ -1,8 +1,8 @@
 // Whole sessions of `keytool authenticate` as the daemon runs them: random garbage (only
 // well-formed replies, as many as the reader sees requests, never a crash, exit 0 at end of input),
 // a 2000-request lock-step session, a non-blocking stdin, and a helper bundle free of the CLI.
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { fc } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -154,6 +154,30 @@ describe('long sessions', () => {
       [404, 'invalid command'],
       [500, 'corrupt signature data: ()\n'],
     ]);
+  });
+});
+
+describe('the launcher', () => {
+  it('works with a PATH holding neither node nor coreutils (a daemon on Guix System), through a symlink', () => {
+    const root = builtRoot();
+    const link = path.join(config.dir, 'keytool-link');
+    symlinkSync(path.join(root, 'bin', 'keytool'), link);
+    const r = spawnSync(link, ['authenticate'], { env: { PATH: '/nonexistent', GUIX_CONFIGURATION_DIRECTORY: config.dir }, input: requestBytes('verify', readSig(ED)) });
+    expect([r.status, r.stdout.toString('latin1'), r.stderr.toString('latin1')]).toEqual([0, `0 64:${keys[ED]!.signatures[0]!.hash}`, '']);
+  });
+
+  it('falls back to the plain bundle, with the same node, when that node is newer than the snapshot', () => {
+    const copy = mkdtempSync(path.join(config.dir, 'stale-'));
+    cpSync(path.join(builtRoot(), 'bin'), path.join(copy, 'bin'), { recursive: true });
+    cpSync(path.join(builtRoot(), 'dist'), path.join(copy, 'dist'), { recursive: true });
+    utimesSync(path.join(copy, 'dist', 'helper.blob'), new Date(0), new Date(0));
+    rmSync(path.join(copy, 'dist', 'helper-snapshot.cjs'));
+    const r = spawnSync(path.join(copy, 'bin', 'keytool'), ['authenticate'], { env: { PATH: '/nonexistent', GUIX_CONFIGURATION_DIRECTORY: config.dir }, input: 'verify 5:wrong\n' });
+    expect([r.status, r.stdout.toString('latin1'), r.stderr.toString('latin1')]).toEqual([0, '500 27:corrupt signature data: ()\n', '']);
+    // Proof that it was the bundle: without it, nothing works.
+    rmSync(path.join(copy, 'dist', 'helper.cjs'));
+    const gone = spawnSync(path.join(copy, 'bin', 'keytool'), ['authenticate'], { env: { PATH: '/nonexistent' }, input: '' });
+    expect(gone.status).not.toBe(0);
   });
 });
 
