@@ -110,6 +110,13 @@ function eccCurve(algo: SexpList, what: string, eddsaMessage: string): CurveInfo
   return info;
 }
 
+/** Length of a big-endian number without its leading zero bytes. */
+function significantLength(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length && b[i] === 0) i++;
+  return b.length - i;
+}
+
 /** The values of `(sig-val (ALGO (name #..#) ...))` in `names` order, or why they cannot be read. */
 function sigValAtoms(sigVal: SexpList, algos: readonly string[], names: readonly string[]): Uint8Array[] | string {
   const l = findToken(sigVal, 'sig-val') ?? sigVal;
@@ -163,6 +170,10 @@ class EcdsaPublicKey<P> implements PublicKey {
       const rs = sigValAtoms(sigVal, ['ecdsa', 'ecc'], ['r', 's']);
       if (typeof rs === 'string') return rs;
       if (this.wanted || ++this.uses >= AUTO_PREPARE_AFTER) this.precompute();
+      // A number with more significant bytes than n is out of range: say so before converting
+      // a possibly huge atom.
+      const nBytes = Math.ceil(this.group.qbits / 8);
+      if (rs.some((b) => significantLength(b) > nBytes)) return 'bad signature: r or s is not below n';
       const ok = ecdsaVerify(this.group, this.point, h.value, { r: bytesToBigInt(rs[0]!), s: bytesToBigInt(rs[1]!) });
       return ok ? undefined : 'bad signature';
     } catch (e) {
