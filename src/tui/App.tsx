@@ -7,7 +7,7 @@ import { AclConflictError } from '../acl/store.js';
 import { shortFingerprint } from '../fingerprint.js';
 import { AddKey } from './AddKey.js';
 import type { EditorBackend, Loaded } from './backend.js';
-import { Detail } from './Detail.js';
+import { Detail, PREVIEW_HEIGHT, Preview } from './Detail.js';
 import { wordWrap } from './text.js';
 import { ConfirmRemove, Conflict, Generate, Help, LabelEditor, QuitConfirm, SaveSummary } from './dialogs.js';
 import {
@@ -192,9 +192,18 @@ export function App({ backend, loaded, colour, onExit }: AppProps) {
     <KeyList doc={state.doc} entries={visible} selected={state.selected} localFpr={state.localFpr} width={width} height={h} filter={state.filter} />
   );
   const entryOf = (fpr: string): KeyEntry | undefined => findKey(state.doc, fpr);
+  const selectedEntry = state.selected === undefined ? undefined : findKey(state.doc, state.selected);
   switch (screen.kind) {
     case 'list':
-      body = list(bodyHeight);
+      // Room to spare under the list: show the selected key there.
+      if (selectedEntry && bodyHeight >= visible.length + 2 + PREVIEW_HEIGHT) {
+        body = (
+          <Box flexDirection="column">
+            {list(bodyHeight - PREVIEW_HEIGHT)}
+            <Preview base={state.base} doc={state.doc} entry={selectedEntry} localFpr={state.localFpr} aclPath={aclPath} width={width - 1} />
+          </Box>
+        );
+      } else body = list(bodyHeight);
       break;
     case 'filter':
       body = (
@@ -324,7 +333,6 @@ export function App({ backend, loaded, colour, onExit }: AppProps) {
     case 'conflict':
       body = (
         <Conflict
-          message={screen.message}
           aclPath={aclPath}
           pending={pending}
           width={width - 1}

@@ -1,6 +1,6 @@
 // The detail view of one key: label, algorithm, full fingerprint, where it came from, and its
 // whole S-expression as Guix writes it, scrolled with the arrows.
-import { Box } from 'ink';
+import { Box, Text } from 'ink';
 import { useKeys } from './keyboard.js';
 import { useEffect, useState } from 'react';
 import { advancedString } from '../sexp/index.js';
@@ -13,6 +13,43 @@ import { Styled } from './theme.js';
 export function groupedFingerprint(fpr: string): string {
   return fpr.replace(/(.{4})(?=.)/g, '$1 ');
 }
+
+/** Where a key came from, in a few words. */
+export function originText(base: Doc, doc: Doc, entry: KeyEntry, aclPath: string): string {
+  const position = doc.keys.findIndex((e) => e.fpr === entry.fpr) + 1;
+  const saved = base.keys.some((e) => e.fpr === entry.fpr);
+  switch (entry.origin.kind) {
+    case 'acl':
+      return `${aclPath}, entry ${position} of ${doc.keys.length}`;
+    case 'file':
+      return `added from ${entry.origin.path}${saved ? '' : ' (not saved yet)'}`;
+    case 'pasted':
+      return `added from pasted text${saved ? '' : ' (not saved yet)'}`;
+    case 'generated':
+      return `generated here, ${entry.origin.path}${saved ? '' : ' (not in the saved ACL yet)'}`;
+  }
+}
+
+/** The selected key in a few lines, under the list when there is room. */
+export function Preview({ base, doc, entry, localFpr, aclPath, width }: { base: Doc; doc: Doc; entry: KeyEntry; localFpr?: string; aclPath: string; width: number }) {
+  const grouped = groupedFingerprint(entry.fpr);
+  const label = labelOf(doc, entry) || (entry.fpr === localFpr ? "this machine's key" : 'no label');
+  const known = !doc.labels[entry.fpr] && entry.wellKnown ? ' · well-known, shipped with Guix' : '';
+  const local = entry.fpr === localFpr && labelOf(doc, entry) ? " · this machine's key" : '';
+  return (
+    <Box flexDirection="column" width={width}>
+      <Styled tone="dim">{'─'.repeat(width)}</Styled>
+      <Styled tone="strong">{`${label} · ${entry.description}${known}${local}`}</Styled>
+      <Text wrap="truncate-end">{`Fingerprint  ${grouped.slice(0, 39)}`}</Text>
+      <Text wrap="truncate-end">{`             ${grouped.slice(40)}`}</Text>
+      <Text wrap="truncate-end">{`From         ${originText(base, doc, entry, aclPath)}`}</Text>
+      {entry.problem ? <Styled tone="warn">{`Unusable     ${entry.problem}`}</Styled> : <Styled tone="dim">Enter shows the whole key</Styled>}
+    </Box>
+  );
+}
+
+/** Height of <Preview>. */
+export const PREVIEW_HEIGHT = 6;
 
 export interface DetailLines {
   lines: string[];
@@ -39,24 +76,7 @@ export function detailLines(base: Doc, doc: Doc, entry: KeyEntry, localFpr: stri
   // 79 columns in one piece; in two halves of 8 groups on narrower screens, never cut in a group.
   if (width >= grouped.length + 2) add(`  ${grouped}`);
   else for (const half of [grouped.slice(0, 39), grouped.slice(40)]) add(`  ${half}`);
-  const position = doc.keys.findIndex((e) => e.fpr === entry.fpr) + 1;
-  const saved = base.keys.some((e) => e.fpr === entry.fpr);
-  let origin: string;
-  switch (entry.origin.kind) {
-    case 'acl':
-      origin = `${aclPath}, entry ${position} of ${doc.keys.length}`;
-      break;
-    case 'file':
-      origin = `added from ${entry.origin.path}${saved ? '' : ' (not saved yet)'}`;
-      break;
-    case 'pasted':
-      origin = `added from pasted text${saved ? '' : ' (not saved yet)'}`;
-      break;
-    case 'generated':
-      origin = `generated here, ${entry.origin.path}${saved ? '' : ' (not in the saved ACL yet)'}`;
-      break;
-  }
-  add(`Origin:      ${origin}`);
+  add(`Origin:      ${originText(base, doc, entry, aclPath)}`);
   if (entry.fpr === localFpr) add("Local:       this machine's own signing key (signing-key.pub)");
   add('');
   add('S-expression:');

@@ -103,14 +103,13 @@ export function SaveSummary(props: {
   );
 }
 
-export function Conflict(props: { message: string; aclPath: string; pending: number; width: number; height: number; isActive: boolean; onCommand: (c: ConflictCommand) => void }) {
-  const { message, aclPath, pending, width, height, isActive, onCommand } = props;
+export function Conflict(props: { aclPath: string; pending: number; width: number; height: number; isActive: boolean; onCommand: (c: ConflictCommand) => void }) {
+  const { aclPath, pending, width, height, isActive, onCommand } = props;
   useTable<ConflictCommand>(CONFLICT_KEYS, isActive, onCommand);
   return (
     <Box flexDirection="column" height={height} width={width}>
       <Styled tone="error">{`${aclPath} changed on disk since it was read.`}</Styled>
-      <Para width={width} text={`Nothing was written. (${message})`} />
-      <Para width={width} text="Someone else (keytool authorize, guix archive --authorize, a system reconfiguration) saved it meanwhile." />
+      <Para width={width} text="Nothing was written: someone else (keytool authorize, guix archive --authorize, a system reconfiguration, another editor) saved it meanwhile, and saving now would silently undo their change." />
       <Box flexDirection="column" marginTop={1}>
         <Text wrap="truncate-end">{`  r  reload it and apply your ${pending} change${pending === 1 ? '' : 's'} to it again, to review and save`}</Text>
         <Text wrap="truncate-end">  d  reload it and drop your changes</Text>

@@ -48,7 +48,7 @@ export const LIST_KEYS: readonly Binding<ListCommand>[] = [
   { keys: ['end'], command: 'end', long: 'last key' },
   { keys: ['/'], command: 'filter', short: '/ filter', long: 'filter the list by label, algorithm or fingerprint' },
   { keys: ['escape'], command: 'clear-filter', long: 'clear the filter' },
-  { keys: ['enter', 'i', 'right'], command: 'details', short: '⏎ details', long: 'details of the selected key: S-expression, fingerprint, origin' },
+  { keys: ['enter', 'i', 'right'], command: 'details', short: '⏎ details', long: 'details of the selected key' },
   { keys: ['a'], command: 'add', short: 'a add', long: 'add a key from a file or pasted text' },
   { keys: ['d', 'delete'], command: 'remove', short: 'd remove', long: 'remove the selected key (asks first)' },
   { keys: ['l'], command: 'label', short: 'l label', long: 'give or change the label of the selected key' },
