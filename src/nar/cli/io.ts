@@ -1,9 +1,9 @@
 // Streams for the archive commands: `-` means stdin/stdout, big data moves in chunks with
 // back-pressure, binary output never goes to a terminal, progress goes to stderr only when it is
 // a terminal.
-import { createWriteStream } from 'node:fs';
+import { closeSync, createWriteStream, fstatSync, openSync, readSync } from 'node:fs';
 import { once } from 'node:events';
-import { open, rm, rename, stat } from 'node:fs/promises';
+import { rm, rename, stat } from 'node:fs/promises';
 import { KeytoolError } from '../../errors.js';
 import { stagingPath } from '../restore.js';
 
@@ -18,6 +18,12 @@ export interface Streams {
 export async function* input(file: string, streams: Streams): AsyncGenerator<Uint8Array> {
   if (file === '-') {
     if (streams.stdin.isTTY) throw new KeytoolError('refusing to read binary data from a terminal; redirect stdin or give a file name', 2);
+    // `< file.nar`: read the file behind fd 0 like any file (one reused buffer, flat memory);
+    // pipes come through node's stream, whose fresh chunks wait for the garbage collector.
+    if (streams.stdin === process.stdin && stdinIsFile()) {
+      yield* readFd(0, 'stdin');
+      return;
+    }
     for await (const c of streams.stdin) yield typeof c === 'string' ? Buffer.from(c, 'latin1') : (c as Uint8Array);
     return;
   }
@@ -28,28 +34,42 @@ export async function* input(file: string, streams: Streams): AsyncGenerator<Uin
     if (e instanceof KeytoolError) throw e;
     throw new KeytoolError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
   }
-  // One buffer, reused: every consumer here (the nar and bundle parsers, which copy what they
-  // keep) is done with a chunk before it asks for the next.
-  let fh;
+  let fd: number;
   try {
-    fh = await open(file, 'r');
+    fd = openSync(file, 'r');
   } catch (e) {
     throw new KeytoolError(`cannot read ${file}: ${(e as Error).message}`);
   }
-  const buf = Buffer.allocUnsafe(1 << 20);
   try {
-    for (;;) {
-      let n: number;
-      try {
-        n = (await fh.read(buf, 0, buf.length, null)).bytesRead;
-      } catch (e) {
-        throw new KeytoolError(`cannot read ${file}: ${(e as Error).message}`);
-      }
-      if (n === 0) return;
-      yield buf.subarray(0, n);
-    }
+    yield* readFd(fd, file);
   } finally {
-    await fh.close();
+    closeSync(fd);
+  }
+}
+
+function stdinIsFile(): boolean {
+  try {
+    return fstatSync(0).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Chunks of an open file through one reused buffer: every consumer here (the nar and bundle
+ * parsers, which copy what they keep) is done with a chunk before it asks for the next.
+ */
+async function* readFd(fd: number, name: string): AsyncGenerator<Uint8Array> {
+  const buf = Buffer.allocUnsafe(1 << 20);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(fd, buf, 0, buf.length, null);
+    } catch (e) {
+      throw new KeytoolError(`cannot read ${name}: ${(e as Error).message}`);
+    }
+    if (n === 0) return;
+    yield buf.subarray(0, n);
   }
 }
 
