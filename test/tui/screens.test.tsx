@@ -318,7 +318,7 @@ describe('a conflict on disk', () => {
     await e.until('Save 1 change');
     await e.press('y');
     await e.until('changed on disk since it was read');
-    expect(e.frame()).toContain('Nothing was written.');
+    expect(e.frame()).toContain('Nothing was written: someone else');
     expect(readFileSync(e.paths.acl)).toEqual(theirs);
     await e.press('r');
     await e.until('reloaded from disk; your changes are applied again (1 change to save)');
