@@ -17,6 +17,7 @@ export interface EditorIo {
 
 const ALT_SCREEN_ON = '\x1b[?1049h';
 const ALT_SCREEN_OFF = '\x1b[?1049l';
+const SHOW_CURSOR = '\x1b[?25h';
 
 /** Run the editor until the user leaves; resolves to the exit status. Throws KeytoolError when the ACL cannot be read. */
 export async function runEditor(paths: ConfigPaths, io: EditorIo, backend: EditorBackend = fileBackend(paths, io.cwd, io.env)): Promise<number> {
@@ -25,6 +26,13 @@ export async function runEditor(paths: ConfigPaths, io: EditorIo, backend: Edito
   const colour = !io.env.NO_COLOR && io.env.TERM !== 'dumb';
   let final: EditorState | undefined;
   io.stdout.write(ALT_SCREEN_ON);
+  // Killed or hung up: give the terminal its screen and cursor back, then die of the same signal.
+  const onSignal = (signal: NodeJS.Signals) => {
+    io.stdout.write(`${ALT_SCREEN_OFF}${SHOW_CURSOR}`);
+    process.kill(process.pid, signal);
+  };
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.once(s, onSignal);
   try {
     const instance = render(<App backend={backend} loaded={loaded} colour={colour} onExit={(s) => (final = s)} />, {
       stdin: io.stdin,
@@ -35,6 +43,7 @@ export async function runEditor(paths: ConfigPaths, io: EditorIo, backend: Edito
     });
     await instance.waitUntilExit();
   } finally {
+    for (const s of signals) process.off(s, onSignal);
     io.stdout.write(ALT_SCREEN_OFF);
   }
   if (final && final.saves > 0) io.stderr.write(`keytool: saved ${paths.acl}\n`);
