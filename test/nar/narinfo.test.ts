@@ -2,6 +2,7 @@
 // Signature field's format (unsigned when unusable), edits above vs below the Signature line,
 // unauthorized/corrupt/invalid, and libgcrypt interop both ways.
 import { describe, expect, it } from 'vitest';
+import { test as fcTest, fc } from '@fast-check/vitest';
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -121,4 +122,40 @@ describe('narinfo interop with libgcrypt', () => {
       expect(oracle(['verify'], Buffer.from(Buffer.from(b64, 'base64').toString('utf8'), 'latin1')).stdout.toString()).toBe('ok\n');
     });
   }
+});
+
+describe('narinfo sign/verify, properties', () => {
+  const base32 = fc.stringMatching(/^[0-9abcdfghijklmnpqrsvwxyz]{32}$/);
+  const name = fc.stringMatching(/^[a-z][a-z0-9.+-]{0,15}$/);
+  const narinfo = fc.record({
+    hash: base32,
+    name,
+    refs: fc.array(fc.tuple(base32, name).map(([h, n]) => `${h}-${n}`), { maxLength: 4 }),
+    size: fc.nat(),
+    deriver: fc.option(fc.tuple(base32, name).map(([h, n]) => `${h}-${n}.drv`), { nil: undefined }),
+    urls: fc.array(fc.constantFrom('gzip', 'lzip', 'zstd', 'none'), { minLength: 1, maxLength: 3 }),
+  }).map((r) => [
+    `StorePath: /gnu/store/${r.hash}-${r.name}`,
+    `NarHash: sha256:${r.hash}${r.hash.slice(0, 20)}`,
+    `NarSize: ${r.size}`,
+    `References: ${r.refs.join(' ')}`,
+    ...(r.deriver ? [`Deriver: ${r.deriver}`] : []),
+    ...r.urls.flatMap((c) => [`URL: nar/${c === 'none' ? '' : `${c}/`}${r.hash}-${r.name}`, `Compression: ${c}`, `FileSize: ${r.size + 1}`]),
+  ].join('\n') + '\n');
+
+  fcTest.prop([narinfo, fc.nat(), fc.string({ minLength: 1, maxLength: 3 })], { numRuns: 40 })(
+    'signed narinfos verify; any change above the Signature line is a hash mismatch, below it is not',
+    (text, where, extra) => {
+      const signed = signNarinfo(text, a1Pair(), 'example.org');
+      expect(verifyNarinfo(signed, A1_ACL).status).toBe('valid');
+      const cut = signed.indexOf('Signature:');
+      const at = where % cut;
+      const above = signed.slice(0, at) + extra.replace(/[\n:]/g, 'x') + signed.slice(at);
+      const v = verifyNarinfo(above, A1_ACL).status;
+      expect(['hash-mismatch', 'unsigned', 'malformed']).toContain(v); // never valid
+      const end = signed.indexOf('\n', cut) + 1;
+      const below = `${signed.slice(0, end)}FileHash: sha256:${extra.length}\n${signed.slice(end)}`;
+      expect(verifyNarinfo(below, A1_ACL).status).toBe('valid');
+    },
+  );
 });

@@ -1,6 +1,7 @@
 // Spec appendix A.2 (guix-formats.md, verified there against libgcrypt 1.10.1 / Guix): nar bytes,
 // their SHA-256 and the NarHash printed in Nix base32.
 import { describe, expect, it } from 'vitest';
+import { test as fcTest, fc } from '@fast-check/vitest';
 import { fromNixBase32, toNixBase32 } from '../../src/nar/base32.js';
 import { parseNar } from '../../src/nar/reader.js';
 import { appendixTree, fromHexBlocks, helloFile, narOf, scratch, sha256hex } from './helpers.js';
@@ -43,5 +44,14 @@ describe('appendix A.2 nar vectors', () => {
     expect(Buffer.from(fromNixBase32(text)).toString('hex')).toBe('27c78d5a51bdd564cd5742ad294321e74a0534bebb4a27f219a01f19a7954de4');
     expect(() => fromNixBase32('e'.repeat(52))).toThrow(/invalid character "e"/);
     expect(() => fromNixBase32('1'.repeat(51))).toThrow(/bad length/);
+  });
+});
+
+describe('Nix base32, properties', () => {
+  fcTest.prop([fc.uint8Array({ maxLength: 64 })])('decode(encode(x)) = x, with ceil(8n/5) characters of the alphabet', (bytes) => {
+    const text = toNixBase32(bytes);
+    expect(text.length).toBe(Math.ceil((bytes.length * 8) / 5));
+    expect(text).toMatch(/^[0123456789abcdfghijklmnpqrsvwxyz]*$/);
+    expect(Buffer.from(fromNixBase32(text)).equals(Buffer.from(bytes))).toBe(true);
   });
 });
