@@ -1,6 +1,6 @@
 // Keys for the archive tests: the spec's A.1 test key, and libgcrypt-made keys from
-// test/nar/fixtures/signatures.json (copied from /work/shared/vectors/signatures.json, made by
-// Debian's libgcrypt 1.10.1 through gcry-oracle.c; see that directory's README).
+// test/fixtures/signatures.json (the team's copy of the shared vectors, made by Debian's
+// libgcrypt 1.10.1 through gcry-oracle.c; see test/fixtures/README.md).
 import { readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,5 +39,5 @@ interface VectorKey {
   signatures: { hash: string; signature: string; verify: string }[];
 }
 export function libgcryptKeys(): VectorKey[] {
-  return JSON.parse(readFileSync(path.join(here, 'fixtures', 'signatures.json'), 'utf8')).keys as VectorKey[];
+  return JSON.parse(readFileSync(path.join(here, '..', 'fixtures', 'signatures.json'), 'utf8')).keys as VectorKey[];
 }
