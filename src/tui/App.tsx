@@ -137,7 +137,7 @@ export function App({ backend, loaded, colour, onExit }: AppProps) {
   const width = Math.max(1, columns);
   const height = Math.max(1, rows - 1);
   const help = layoutHelp(helpFor(state), width - 1);
-  const message = state.message ? wordWrap(state.message.text, width - 1).slice(0, 2) : [];
+  const message = state.message ? wordWrap(state.message.text, width - 1).slice(0, 3) : [];
   const bodyHeight = Math.max(1, height - 1 - message.length - help.length);
 
   const listKeys = (input: string, key: Key) => {

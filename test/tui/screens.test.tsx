@@ -3,7 +3,7 @@
 // confirmation, labels, saving, a conflict on disk, quitting with unsaved changes, resizing.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { render, cleanup } from 'ink-testing-library';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { list } from '../../src/sexp/model.js';
 import { loadAcl, readPublicKeyFile, updateAcl } from '../../src/acl/store.js';
@@ -461,5 +461,37 @@ describe('keys read in one go', () => {
     await e.type('ap256/signing-key.pub\r');
     await e.until('3 keys · 2 unsaved changes');
     expect(e.lines().find((l) => l.startsWith('›'))).toContain(shortFingerprint(fingerprint(p256())));
+  });
+});
+
+describe('unusual ACLs', () => {
+  it('saving over a symbolic link says so first, then replaces the link and leaves its target alone', async () => {
+    const paths = freshConfig();
+    const target = `${paths.dir}/acl-in-store`;
+    renameSync(paths.acl, target);
+    symlinkSync(target, paths.acl);
+    const before = readFileSync(target);
+    const e = await open(paths);
+    await e.until('acl is a symbolic link to');
+    await e.press('d', 'y', 's');
+    const s = await e.until('Save 1 change');
+    expect(s).toContain('is a symbolic link to');
+    expect(s).toContain('it becomes a regular file');
+    await e.press('y');
+    await e.until('saved 1 change');
+    expect(lstatSync(paths.acl).isSymbolicLink()).toBe(false);
+    expect(onDisk(paths)).toHaveLength(2);
+    expect(readFileSync(target)).toEqual(before);
+  });
+
+  it('lists a key keytool cannot use, and says why in its details', async () => {
+    const paths = freshConfig();
+    const eddsa = list('public-key', list('ecc', list('curve', 'Ed25519'), list('flags', 'eddsa'), list('q', 'x'.repeat(32))));
+    updateAcl(paths, (keys) => [eddsa, ...keys]);
+    const e = await open(paths);
+    expect(row(e, shortFingerprint(fingerprint(eddsa)))).toMatch(/^›\s+\(no label\)\s+ecc\/Ed25519 \(fl…/);
+    await e.press(KEY.enter);
+    const f = await e.until('Unusable:');
+    expect(f).toContain('(flags eddsa)');
   });
 });
