@@ -56,11 +56,16 @@ if (existsSync(helperEntry)) {
       target: 'node20',
       logLevel: 'warning',
     });
+    // The helper's V8 flags: young-generation semi-spaces capped at 4 MiB keep a long session's
+    // RSS flat (default sizing grows them to 16 MiB in steps, +16 MiB of RSS each time) at no
+    // measurable cost in throughput. A snapshot only loads under the flags it was built with, so
+    // they are recorded beside it and bin/keytool passes them on.
+    const helperFlags = ['--max-semi-space-size=4'];
     // The blob is tied to this exact node binary; bin/keytool checks the version it was made for.
-    execFileSync(process.execPath, ['--snapshot-blob', path.join(dist, 'helper.blob'), '--build-snapshot', path.join(dist, 'helper-snapshot.cjs')], {
+    execFileSync(process.execPath, [...helperFlags, '--snapshot-blob', path.join(dist, 'helper.blob'), '--build-snapshot', path.join(dist, 'helper-snapshot.cjs')], {
       cwd: dist,
       stdio: ['ignore', 'inherit', 'inherit'],
     });
-    writeFileSync(path.join(dist, 'helper.blob.node'), `${process.execPath}\n${process.version}\n`);
+    writeFileSync(path.join(dist, 'helper.blob.node'), `${process.execPath}\n${process.version}\n${helperFlags.join(' ')}\n`);
   }
 }
