@@ -29,7 +29,7 @@ class Tmux {
   readonly socket = `keytool-e2e-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   constructor(command: string, cwd: string, env: Record<string, string>) {
     sessions.push(this);
-    // The command's own environment: no CI variables (ink draws nothing until exit in CI) unless asked.
+    // The command's own environment: no CI variables from the test run unless the test sets them.
     const vars = Object.entries(env).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
     const script = `env -u CI -u CONTINUOUS_INTEGRATION ${vars} ${command}; echo "EXIT:$?"; sleep 600`;
     this.tmux('-f', '/dev/null', 'new-session', '-d', '-x', '80', '-y', '24', '-s', 'ed', '-c', cwd, script);
@@ -148,9 +148,9 @@ describe.skipIf(!hasTmux)('keytool acl in tmux', () => {
     expect(plain.screen()).toMatch(/^› {3}bordeaux/m); // the selection still shows, by its marker
   });
 
-  it('follows the terminal when it is resized', async () => {
+  it('follows the terminal when it is resized, even with $CI set (where ink would draw only at exit)', async () => {
     const paths = freshConfig();
-    const t = new Tmux(`${KEYTOOL} acl --config-dir ${paths.dir}`, paths.dir, { TERM: 'xterm-256color' });
+    const t = new Tmux(`${KEYTOOL} acl --config-dir ${paths.dir}`, paths.dir, { TERM: 'xterm-256color', CI: 'true' });
     await t.until('ALGORITHM');
     t.tmux('resize-window', '-t', 'ed', '-x', '56', '-y', '16');
     const s = await t.until(/^› +bordeaux\.guix\.gnu\.org +52df a234 d73f 7e27 *$/m);
