@@ -44,23 +44,72 @@ export function mod(x: bigint, m: bigint): bigint {
   return r < 0n ? r + m : r;
 }
 
-/** Modular inverse of `a` mod `m` (extended Euclid); throws when not invertible. */
+const TWO_53 = 1n << 53n;
+
+/**
+ * Modular inverse of `a` mod `m`; throws when not invertible. Lehmer's extended Euclid (Knuth
+ * 4.5.2, algorithm L): the quotients are found on the top 48 bits as plain numbers, and the
+ * bigints are updated once per batch of steps — ~10× fewer bigint operations than plain Euclid,
+ * which finishes the last steps.
+ */
 export function invert(a: bigint, m: bigint): bigint {
-  let r0 = mod(a, m);
-  let r1 = m;
-  let s0 = 1n;
-  let s1 = 0n;
-  while (r1 !== 0n) {
-    const q = r0 / r1;
-    const r2 = r0 - q * r1;
-    r0 = r1;
-    r1 = r2;
-    const s2 = s0 - q * s1;
-    s0 = s1;
-    s1 = s2;
+  // Invariants: x ≡ sx·a and y ≡ sy·a (mod m).
+  let x = m;
+  let y = mod(a, m);
+  let sx = 0n;
+  let sy = 1n;
+  while (y >= TWO_53) {
+    const shift = BigInt(Math.max(0, x.toString(16).length * 4 - 48));
+    let xh = Number(x >> shift);
+    let yh = Number(y >> shift);
+    let A = 1;
+    let B = 0;
+    let C = 0;
+    let D = 1;
+    for (;;) {
+      if (yh + C === 0 || yh + D === 0) break;
+      const q = Math.floor((xh + A) / (yh + C));
+      if (q !== Math.floor((xh + B) / (yh + D))) break;
+      const t1 = A - q * C;
+      A = C;
+      C = t1;
+      const t2 = B - q * D;
+      B = D;
+      D = t2;
+      const t3 = xh - q * yh;
+      xh = yh;
+      yh = t3;
+    }
+    if (B === 0) {
+      // No step could be decided on the top bits: one full-precision step.
+      const q = x / y;
+      const r = x - q * y;
+      x = y;
+      y = r;
+      const s = sx - q * sy;
+      sx = sy;
+      sy = s;
+    } else {
+      const [bA, bB, bC, bD] = [BigInt(A), BigInt(B), BigInt(C), BigInt(D)];
+      const nx = bA * x + bB * y;
+      y = bC * x + bD * y;
+      x = nx;
+      const nsx = bA * sx + bB * sy;
+      sy = bC * sx + bD * sy;
+      sx = nsx;
+    }
   }
-  if (r0 !== 1n) throw new RangeError('number is not invertible');
-  return mod(s0, m);
+  while (y !== 0n) {
+    const q = x / y;
+    const r = x - q * y;
+    x = y;
+    y = r;
+    const s = sx - q * sy;
+    sx = sy;
+    sy = s;
+  }
+  if (x !== 1n) throw new RangeError('number is not invertible');
+  return mod(sx, m);
 }
 
 /** Leftmost `qbits` bits of a byte string as a number (RFC 6979 bits2int, libgcrypt's
