@@ -141,29 +141,29 @@ export function App({ backend, loaded, colour, onExit }: AppProps) {
   const bodyHeight = Math.max(1, height - 1 - message.length - help.length);
 
   const listKeys = (input: string, key: Key) => {
-      const c = commandFor(LIST_KEYS, keyName(input, key));
-      switch (c) {
-        case 'up': return dispatch({ type: 'move', delta: -1 });
-        case 'down': return dispatch({ type: 'move', delta: 1 });
-        case 'pageup': return dispatch({ type: 'move', delta: -Math.max(1, listRows(bodyHeight) - 1) });
-        case 'pagedown': return dispatch({ type: 'move', delta: Math.max(1, listRows(bodyHeight) - 1) });
-        case 'home': return dispatch({ type: 'home' });
-        case 'end': return dispatch({ type: 'end' });
-        case 'filter': return dispatch({ type: 'filter-open' });
-        case 'clear-filter': return state.filter ? dispatch({ type: 'filter-clear' }) : undefined;
-        case 'details': return dispatch({ type: 'open', screen: 'detail' });
-        case 'help': return dispatch({ type: 'open', screen: 'help' });
-        case 'add': return dispatch({ type: 'open', screen: 'add' });
-        case 'remove': return dispatch({ type: 'open', screen: 'remove' });
-        case 'label': return dispatch({ type: 'open', screen: 'label' });
-        case 'undo': return dispatch({ type: 'undo' });
-        case 'redo': return dispatch({ type: 'redo' });
-        case 'save': return dispatch({ type: 'save-requested' });
-        case 'quit': return dispatch({ type: 'quit-requested' });
-        case 'generate':
-          setGenerating({ busy: false });
-          return dispatch({ type: 'open', screen: 'generate' });
-      }
+    const c = commandFor(LIST_KEYS, keyName(input, key));
+    switch (c) {
+      case 'up': return dispatch({ type: 'move', delta: -1 });
+      case 'down': return dispatch({ type: 'move', delta: 1 });
+      case 'pageup': return dispatch({ type: 'move', delta: -Math.max(1, listRows(bodyHeight) - 1) });
+      case 'pagedown': return dispatch({ type: 'move', delta: Math.max(1, listRows(bodyHeight) - 1) });
+      case 'home': return dispatch({ type: 'home' });
+      case 'end': return dispatch({ type: 'end' });
+      case 'filter': return dispatch({ type: 'filter-open' });
+      case 'clear-filter': return state.filter ? dispatch({ type: 'filter-clear' }) : undefined;
+      case 'details': return dispatch({ type: 'open', screen: 'detail' });
+      case 'help': return dispatch({ type: 'open', screen: 'help' });
+      case 'add': return dispatch({ type: 'open', screen: 'add' });
+      case 'remove': return dispatch({ type: 'open', screen: 'remove' });
+      case 'label': return dispatch({ type: 'open', screen: 'label' });
+      case 'undo': return dispatch({ type: 'undo' });
+      case 'redo': return dispatch({ type: 'redo' });
+      case 'save': return dispatch({ type: 'save-requested' });
+      case 'quit': return dispatch({ type: 'quit-requested' });
+      case 'generate':
+        setGenerating({ busy: false });
+        return dispatch({ type: 'open', screen: 'generate' });
+    }
   };
 
   const isKnown = useCallback(
