@@ -160,6 +160,18 @@ describe.skipIf(!hasTmux)('keytool acl in tmux', () => {
   });
 });
 
+describe.skipIf(!hasTmux)('keytool acl with its output redirected', () => {
+  it('refuses when standard output is not a terminal, though standard input is', async () => {
+    const paths = freshConfig();
+    const out = `${paths.dir}/out.txt`;
+    const t = new Tmux(`${KEYTOOL} acl --config-dir ${paths.dir} > ${out}`, paths.dir, { TERM: 'xterm-256color' });
+    const s = await t.until('EXIT:');
+    expect(s).toContain('keytool: acl is an interactive editor and standard output is not a terminal; use keytool list');
+    expect(s).toContain('EXIT:2');
+    expect(readFileSync(out, 'utf8')).toBe('');
+  });
+});
+
 describe('keytool acl without a terminal', () => {
   it('refuses with exit status 2 and names the non-interactive commands', () => {
     const paths = freshConfig();
