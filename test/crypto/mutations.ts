@@ -1,5 +1,8 @@
 // Variants of a valid Guix signature, each a way a hostile or broken signer could get it wrong.
 // Shared by the differential test against libgcrypt (oracle.test.ts).
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { p256, p384, p521 } from '@noble/curves/nist.js';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bytesToBigInt, bigIntToBytes } from '../../src/crypto/mpi.js';
 import { findToken } from '../../src/sexp/index.js';
 import { atom, atomText, isAtom, isList, list, type Sexp, type SexpList } from '../../src/sexp/model.js';
@@ -23,9 +26,32 @@ const setValue = (token: string, g: (b: Uint8Array) => Uint8Array) => (s: Sexp) 
 
 const num = (f: (v: bigint, n: bigint) => bigint, n: bigint) => (b: Uint8Array) => bigIntToBytes(f(bytesToBigInt(b), n));
 
+const qOf = (s: Sexp): Uint8Array => (findToken(s, 'q')!.items[1] as { bytes: Uint8Array }).bytes;
+const withQ = (s: Sexp, q: Uint8Array): Sexp => replaceList(s, 'q', () => list('q', atom(q)));
+const WEIERSTRASS = [p256.Point, p384.Point, p521.Point, secp256k1.Point] as const;
+
+/** Variants of the public point itself. */
+function pointMutations(n: bigint): Record<string, (s: Sexp) => Sexp> {
+  if (n === ed25519.Point.Fn.ORDER) {
+    // A point of order 8 (from the torsion subgroup) added to Q: same encoding size, still on the curve.
+    const t8 = ed25519.Point.fromHex('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a');
+    return {
+      'q + a point of order 8': (s) => withQ(s, ed25519.Point.fromBytes(qOf(s)).add(t8).toBytes()),
+      'q negated': (s) => withQ(s, ed25519.Point.fromBytes(qOf(s)).negate().toBytes()),
+    };
+  }
+  const P = WEIERSTRASS.find((c) => c.Fn.ORDER === n)!;
+  return {
+    'q compressed': (s) => withQ(s, P.fromBytes(qOf(s)).toBytes(true)),
+    'q negated': (s) => withQ(s, P.fromBytes(qOf(s)).negate().toBytes(false)),
+    'q = G': (s) => withQ(s, P.BASE.toBytes(false)),
+  };
+}
+
 /** Named variants for an ECDSA signature over a curve of order `n`. */
 export function ecdsaMutations(n: bigint): Record<string, (s: Sexp) => Sexp> {
   return {
+    ...pointMutations(n),
     original: (s) => s,
     'r = 0': setValue('r', () => new Uint8Array()),
     'r = 0 (one zero byte)': setValue('r', () => Uint8Array.of(0)),
