@@ -10,7 +10,8 @@ import { KeytoolError } from '../errors.js';
 import { findToken, parseSexp } from '../sexp/index.js';
 import { atom, atomText, isAtom, isList, list, type Sexp, type SexpList } from '../sexp/model.js';
 import { ed25519PublicFromSecret } from './ecdsa-ed25519.js';
-import { P256, P384, P521, SECP256K1, weierstrassPublicFromSecret, type WeierstrassCurve } from './ecdsa-weierstrass.js';
+import { curveByBits, curveByName } from './curves.js';
+import { weierstrassPublicFromSecret, type WeierstrassCurve } from './ecdsa-weierstrass.js';
 import { bigIntToStd, bytesToBigInt, invert } from './mpi.js';
 
 export const DEFAULT_GENKEY = '(genkey (ecdsa (curve Ed25519) (flags rfc6979)))';
@@ -18,17 +19,6 @@ export const DEFAULT_GENKEY = '(genkey (ecdsa (curve Ed25519) (flags rfc6979)))'
 const fail = (why: string): never => {
   throw new KeytoolError(`key generation failed: ${why}`);
 };
-
-const WEIERSTRASS_NAMES: Record<string, WeierstrassCurve> = {};
-for (const [c, names] of [
-  [P256, ['NIST P-256', '1.2.840.10045.3.1.7', 'prime256v1', 'secp256r1', 'nistp256']],
-  [P384, ['NIST P-384', '1.3.132.0.34', 'secp384r1', 'nistp384']],
-  [P521, ['NIST P-521', '1.3.132.0.35', 'secp521r1', 'nistp521']],
-  [SECP256K1, ['secp256k1', '1.3.132.0.10']],
-] as const) {
-  for (const n of names) WEIERSTRASS_NAMES[n] = c;
-}
-const BY_NBITS: Record<string, WeierstrassCurve> = { '256': P256, '384': P384, '521': P521 };
 
 function paramText(algo: SexpList, name: string): string | undefined {
   const v = findToken(algo, name)?.items[1];
@@ -71,7 +61,8 @@ function generateEcc(algo: SexpList): { publicKey: SexpList; secretKey: SexpList
   let printed: string;
   let q: Uint8Array;
   let d: Uint8Array;
-  if (curveName === 'Ed25519' || curveName === '1.3.6.1.4.1.11591.15.1' || curveName === '1.3.101.112') {
+  const info = curveName === undefined ? undefined : curveByName(curveName);
+  if (info?.kind === 'ed25519') {
     // libgcrypt's ECDSA-on-Ed25519 secret: 256 random bits, top bit clear, bit 254 set,
     // low three bits clear (so always above the group order; Q = (d mod n)·G).
     d = new Uint8Array(randomBytes(32));
@@ -81,18 +72,17 @@ function generateEcc(algo: SexpList): { publicKey: SexpList; secretKey: SexpList
     printed = 'Ed25519';
   } else {
     let c: WeierstrassCurve | undefined;
-    if (curveName !== undefined) {
-      c = WEIERSTRASS_NAMES[curveName];
-      if (!c) fail(curveName === 'Ed448' ? 'Ed448 keys are EdDSA-only in libgcrypt and cannot sign Guix\'s data' : `Unknown elliptic curve '${curveName}'`);
-    } else if (nbits !== undefined) {
-      c = BY_NBITS[nbits];
+    if (info?.kind === 'weierstrass') c = info.curve;
+    else if (info?.kind === 'eddsa-only') fail(`${info.name} keys are EdDSA-only in libgcrypt and cannot sign Guix's data`);
+    else if (curveName !== undefined) fail(`Unknown elliptic curve '${curveName}'`);
+    else if (nbits !== undefined) {
+      c = curveByBits(nbits);
       if (!c) fail(`Unknown elliptic curve: no curve of ${nbits} bits (256, 384 or 521)`);
-    } else {
-      fail('Missing parameter: (curve NAME) or (nbits N)');
-    }
+    } else fail('Missing parameter: (curve NAME) or (nbits N)');
     const n = c!.group.n;
+    const len = Math.ceil(c!.group.qbits / 8);
     let k: bigint;
-    do k = bytesToBigInt(randomBytes(Math.ceil(c!.group.qbits / 8))) >> BigInt(Math.ceil(c!.group.qbits / 8) * 8 - c!.group.qbits);
+    do k = bytesToBigInt(randomBytes(len)) >> BigInt(len * 8 - c!.group.qbits);
     while (k < 1n || k >= n);
     d = bigIntToStd(k);
     q = weierstrassPublicFromSecret(c!, k);

@@ -7,7 +7,8 @@ import { findToken, printCanonical } from '../sexp/index.js';
 import { atom, atomText, isAtom, isList, list, type Sexp, type SexpAtom, type SexpList } from '../sexp/model.js';
 import { ecdsaSign, ecdsaVerify, type EcdsaGroup } from './ecdsa.js';
 import { decodeEd25519Point, ed25519Group, ed25519PointsEqual, ed25519PublicFromSecret, prepareEdPoint, warmEd25519, type EdPoint } from './ecdsa-ed25519.js';
-import { decodeWeierstrassPoint, P256, P384, P521, SECP256K1, weierstrassPublicFromSecret, type WeierstrassCurve } from './ecdsa-weierstrass.js';
+import { curveByName, type CurveInfo } from './curves.js';
+import { decodeWeierstrassPoint, weierstrassPublicFromSecret, type WeierstrassCurve } from './ecdsa-weierstrass.js';
 import { readData } from './data.js';
 import { bigIntToBytes, bytesToBigInt } from './mpi.js';
 import { RsaPrivate, RsaPublic } from './rsa.js';
@@ -26,7 +27,7 @@ export interface PublicKey {
   problem(data: SexpList, sigVal: SexpList): string | undefined;
   /**
    * Say this key will verify many signatures (an ACL key): its scalar-multiplication table
-   * (ECC; 10–30 ms of work, ~1 MiB) is then built at its first verification instead of its
+   * (ECC; 10–30 ms of work, ~0.6 MB) is then built at its first verification instead of its
    * second, and kept while the key stays in the key cache. `prepare(true)` builds it now, e.g.
    * before a V8 start-up snapshot; a plain `prepare()` costs nothing at start-up.
    */
@@ -83,28 +84,14 @@ function algorithmList(s: Sexp, token: 'public-key' | 'private-key', what: strin
 }
 
 // ---------------------------------------------------------------------------------------------
-// Curves by libgcrypt name (ecc-curves.c names and aliases; matched exactly, as libgcrypt does)
-
-type CurveInfo = { kind: 'ed25519' } | { kind: 'weierstrass'; curve: WeierstrassCurve } | { kind: 'eddsa-only'; name: string };
-
-const CURVES: Record<string, CurveInfo> = {};
-for (const n of ['Ed25519', '1.3.6.1.4.1.11591.15.1', '1.3.101.112']) CURVES[n] = { kind: 'ed25519' };
-for (const [c, names] of [
-  [P256, ['NIST P-256', '1.2.840.10045.3.1.7', 'prime256v1', 'secp256r1', 'nistp256']],
-  [P384, ['NIST P-384', '1.3.132.0.34', 'secp384r1', 'nistp384']],
-  [P521, ['NIST P-521', '1.3.132.0.35', 'secp521r1', 'nistp521']],
-  [SECP256K1, ['secp256k1', '1.3.132.0.10']],
-] as const) {
-  for (const n of names) CURVES[n] = { kind: 'weierstrass', curve: c };
-}
-for (const n of ['Ed448', '1.3.101.113']) CURVES[n] = { kind: 'eddsa-only', name: 'Ed448' };
+// Curves
 
 /** The curve of an ECC key list; KeytoolError for EdDSA, unknown or missing curves. */
 function eccCurve(algo: SexpList, what: string, eddsaMessage: string): CurveInfo & { kind: 'ed25519' | 'weierstrass' } {
   const name = text(findToken(algo, 'curve')?.items[1]);
   if (name === undefined) throw new KeytoolError(`${what} names no curve: expected (curve NAME); explicit curve parameters are not supported`);
   if ((flagsOf(algo) ?? []).includes('eddsa') || text(algo.items[0]) === 'eddsa') throw new KeytoolError(eddsaMessage);
-  const info = CURVES[name];
+  const info = curveByName(name);
   if (!info) throw new KeytoolError(`${what} uses an unknown elliptic curve '${name}'`);
   if (info.kind === 'eddsa-only') throw new KeytoolError(`${what} is an ${info.name} key, which libgcrypt uses only for EdDSA: ${eddsaMessage}`);
   return info;
