@@ -343,4 +343,22 @@ describe('keytool git authenticate', () => {
     r.head(c1);
     expect((await authenticate(r, [s, erin.signing])).status).toBe(0);
   });
+
+  it('treats hostile revision and branch names as names, never as options or commands', async () => {
+    const r = fresh();
+    r.keyring([alice]);
+    const s = r.commit({ '.guix-authorizations': authorizations([alice]) }, [], alice);
+    r.head(s);
+    const marker = path.join(r.root, 'pwned');
+    for (const end of ['--output=' + marker, `$(touch ${marker})`, `HEAD\n--all`]) {
+      const out = await authenticate(r, [s, alice.primary], { end });
+      expect(out.status).toBe(1);
+      expect(out.stderr).toMatch(/^keytool git authenticate: error: Git error: /);
+    }
+    const c1 = r.commit({ '.guix-authorizations': authorizations([alice]), a: '1' }, [s], alice);
+    const keyring = `--exec=touch ${marker}`;
+    const k = await authenticate(r, [s, alice.primary], { keyring, end: c1 });
+    expect(k.stderr).toContain(`error: Git error: cannot locate branch '${keyring}'`);
+    expect(existsSync(marker)).toBe(false);
+  });
 });
