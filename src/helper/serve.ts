@@ -6,6 +6,7 @@ import { readSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { RequestReader } from './protocol.js';
 import { encodeReply, type Session } from './server.js';
+import { fullGc, GC_EVERY } from './gc.js';
 
 // Made on first use: SharedArrayBuffer does not exist while the start-up snapshot is built.
 let sleeper: Int32Array | undefined;
@@ -42,10 +43,13 @@ export async function serve(session: Session, options: ServeOptions = {}): Promi
   const output = options.output ?? 1;
   const reader = new RequestReader();
   // Handles one chunk; false when the session must end.
+  let replies = 0;
   const feed = (chunk: Uint8Array): boolean => {
     for (const event of reader.push(chunk)) {
       writeAll(output, encodeReply(session.handle(event)));
       if (event.kind === 'fatal') return false;
+      // After the reply: the daemon is not kept waiting for the collection.
+      if (++replies % GC_EVERY === 0) fullGc();
     }
     return true;
   };

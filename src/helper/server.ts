@@ -129,6 +129,11 @@ export class Session {
         reply = fail(`internal error while handling '${quote(command, 32)}': ${errorMessage(e)}`);
       }
     }
+    if (this.log && this.requests % 10_000 === 0) {
+      const m = process.memoryUsage();
+      const mib = (n: number) => (n / 2 ** 20).toFixed(1);
+      this.note(`memory after ${this.requests} requests: rss ${mib(m.rss)} MiB, heap ${mib(m.heapUsed)}/${mib(m.heapTotal)} MiB, external ${mib(m.external)} MiB`);
+    }
     this.note(`#${this.requests} ${what} -> ${reply.code}${reply.code === 0 ? '' : ` ${quote(latin1(encodeReply(reply)).replace(/\n/g, '\\n'), 400)}`}`);
     return reply;
   }

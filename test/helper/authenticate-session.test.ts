@@ -125,6 +125,16 @@ describe('long sessions', () => {
     expect(await c.end()).toEqual({ status: 0, rest: Buffer.alloc(0) });
   });
 
+  it('past the periodic full garbage collection (every 5000 requests): still only replies', async () => {
+    const input = Buffer.from('x\n'.repeat(12_001) + `verify ${readSig(ED).length}:`.concat(readSig(ED).toString('latin1'), '\n'), 'latin1');
+    const { status, out } = await runWhole(input);
+    expect(status).toBe(0);
+    const replies = parseReplies(out);
+    expect(replies.length).toBe(12_002);
+    expect(replies.slice(0, -1).every((r) => r.code === 404)).toBe(true);
+    expect(replies.at(-1)!.payload.toString('latin1')).toBe(keys[ED]!.signatures[0]!.hash);
+  });
+
   it('a key file that never ends (/dev/zero) is refused, not read into memory', async () => {
     const c = DaemonClient.start({ configDir: config.dir });
     clients.push(c);
