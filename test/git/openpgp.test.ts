@@ -97,6 +97,21 @@ describe('keys and keyring', () => {
     expect(() => new Keyring().addFile(pub.subarray(0, pub.length - 5))).toThrow(OpenPGPError);
   });
 
+  it('keeps encryption subkeys (ECDH on Curve25519) as unusable for signing', () => {
+    const uid = 'Full <full@example.org>';
+    home.gpg(['--passphrase', '', '--quick-gen-key', uid, 'ed25519', 'sign', 'never']);
+    const primary = home.gpg(['--with-colons', '--list-keys', `=${uid}`]).split('\n').find((l) => l.startsWith('fpr:'))!.split(':')[9]!;
+    home.gpg(['--passphrase', '', '--quick-add-key', primary, 'cv25519', 'encr', 'never']);
+    const fprs = home.gpg(['--with-colons', '--list-keys', `=${uid}`]).split('\n').filter((l) => l.startsWith('fpr:')).map((l) => l.split(':')[9]!);
+    expect(fprs).toHaveLength(2);
+    const k = new Keyring();
+    k.addFile(execFileSync('gpg', ['--batch', '--export', '--armor', fprs[0]!], { env: home.env }));
+    const encryption = k.lookupByFingerprint(Buffer.from(fprs[1]!, 'hex'))!;
+    expect(encryption.material.kind).toBe('unsupported');
+    expect(encryption.algorithm).toBe(18);
+    expect(k.lookupByFingerprint(Buffer.from(fprs[0]!, 'hex'))!.material.kind).toBe('ed25519');
+  });
+
   it('formats fingerprints as Guix does', () => {
     expect(formatFingerprint(Buffer.from('BBB02DDF2CEAF6A80D1DE643A2A06DF2A33A54FA', 'hex'))).toBe('BBB0 2DDF 2CEA F6A8 0D1D  E643 A2A0 6DF2 A33A 54FA');
   });
