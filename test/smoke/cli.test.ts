@@ -49,3 +49,18 @@ describe('usage text', () => {
     expect(r.out).not.toContain('#0');
   });
 });
+
+describe('package.json', () => {
+  it('installs every man page built from man/*.md, and nothing else', async () => {
+    const { readdirSync } = await import('node:fs');
+    const pages = readdirSync(new URL('../../man/', import.meta.url))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `man/${f.replace(/\.md$/, '')}`)
+      .sort();
+    expect([...pkg.man].sort()).toEqual(pages);
+  });
+
+  it('installs the launcher and the guix dispatcher', () => {
+    expect(pkg.bin).toEqual({ keytool: 'bin/keytool', 'guix-keytool': 'bin/keytool', 'keytool-guix': 'bin/keytool-guix' });
+  });
+});
