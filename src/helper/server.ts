@@ -7,7 +7,7 @@
 // Replies the real helper gives are reproduced byte for byte; where the real helper crashes
 // (see spec/authenticate-protocol.md) we answer 500 with a message saying what is wrong and carry
 // on. Nothing here writes to stdout or stderr: the caller sends the replies (see serve.ts).
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { configDir, configPaths, type ConfigPaths } from '../config.js';
 import { isAuthorized } from '../acl/acl.js';
 import { loadAcl } from '../acl/store.js';
@@ -48,15 +48,24 @@ export interface SessionOptions {
 /** The ACL as read at start: its keys, or why it cannot be used. */
 type AclState = { ok: true; keys: SexpList[] } | { ok: false; message: string };
 
-/** Keys are a few KiB; a bigger "key file" (or /dev/zero) is refused before it fills memory. */
+/** Keys are a few KiB; a bigger "key file" is refused before it fills memory. */
 const MAX_KEY_FILE = 1 << 20;
 
-class KeyFileTooLarge extends Error {}
+/** A key file we refuse to read, with the reason as the message. */
+class UnreadableKeyFile extends Error {}
 
+/**
+ * A key file's bytes. Only regular files: a FIFO, a device or `/dev/stdin` (our own request
+ * pipe) could block forever or swallow the daemon's next requests. O_NONBLOCK so that opening
+ * a FIFO cannot block either; it does nothing for regular files.
+ */
 function readKeyFile(file: Buffer): Buffer {
-  const fd = openSync(file, 'r');
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   try {
-    if (fstatSync(fd).isDirectory()) readSync(fd, Buffer.alloc(1)); // EISDIR, as C's read says
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) readSync(fd, Buffer.alloc(1)); // EISDIR: "Is a directory", as C says
+    if (!stat.isFile()) throw new UnreadableKeyFile('not a regular file');
+    if (stat.size > MAX_KEY_FILE) throw new UnreadableKeyFile(`the file is larger than ${MAX_KEY_FILE} bytes, not a key`);
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
@@ -64,7 +73,8 @@ function readKeyFile(file: Buffer): Buffer {
       const n = readSync(fd, chunk, 0, chunk.length, null);
       if (n === 0) break;
       total += n;
-      if (total > MAX_KEY_FILE) throw new KeyFileTooLarge(`the file is larger than ${MAX_KEY_FILE} bytes, not a key`);
+      // It may have grown since fstat.
+      if (total > MAX_KEY_FILE) throw new UnreadableKeyFile(`the file is larger than ${MAX_KEY_FILE} bytes, not a key`);
       chunks.push(chunk.subarray(0, n));
     }
     return Buffer.concat(chunks);
@@ -177,7 +187,7 @@ export class Session {
         // File names are bytes: the daemon's Latin-1 text, not re-encoded as UTF-8.
         texts.push(readKeyFile(Buffer.from(file, 'latin1')));
       } catch (e) {
-        if (e instanceof KeyFileTooLarge) return failed(e.message);
+        if (e instanceof UnreadableKeyFile) return failed(e.message);
         // The real helper names the .sec file even when the .pub one is the problem.
         return failed(strerror(e));
       }

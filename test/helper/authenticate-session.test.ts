@@ -1,8 +1,8 @@
 // Whole sessions of `keytool authenticate` as the daemon runs them: random garbage (only
 // well-formed replies, as many as the reader sees requests, never a crash, exit 0 at end of input),
 // a 2000-request lock-step session, a non-blocking stdin, and a helper bundle free of the CLI.
-import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fc } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,12 +135,26 @@ describe('long sessions', () => {
     expect(replies.at(-1)!.payload.toString('latin1')).toBe(keys[ED]!.signatures[0]!.hash);
   });
 
-  it('a key file that never ends (/dev/zero) is refused, not read into memory', async () => {
+  it('key files that are not regular files or too large are refused, without blocking or filling memory', async () => {
+    const fifo = path.join(config.dir, 'fifo.sec');
+    execFileSync('mkfifo', [fifo]);
+    const big = path.join(config.dir, 'big.sec');
+    writeFileSync(big, Buffer.alloc((1 << 20) + 1, 0x28));
     const c = DaemonClient.start({ configDir: config.dir });
     clients.push(c);
-    // /dev/zero as "KEYFILE": its name minus 4 characters + .pub is "/dev/.pub", never reached.
-    const r = await c.request(requestBytes('sign', '/dev/zero', 'ab'.repeat(32)));
-    expect(r.payload.toString('latin1')).toBe("failed to load key pair at '/dev/zero': the file is larger than 1048576 bytes, not a key\n");
+    const hash = 'ab'.repeat(32);
+    // /dev/stdin would be our own request pipe: reading it would swallow the next requests.
+    // (Our test pipes are socket pairs, which cannot be opened through /proc: ENXIO.)
+    for (const [file, why] of [
+      ['/dev/zero', 'not a regular file'],
+      ['/dev/stdin', '(not a regular file|No such device or address)'],
+      [fifo, 'not a regular file'],
+      [big, 'the file is larger than 1048576 bytes, not a key'],
+    ] as const) {
+      const r = await c.request(requestBytes('sign', file, hash));
+      expect(r.payload.toString('latin1')).toMatch(new RegExp(`^failed to load key pair at '${file}': ${why}\n$`));
+    }
+    expect((await c.request(requestBytes('verify', readSig(ED)))).code).toBe(0);
     expect((await c.end()).status).toBe(0);
   });
 
