@@ -83,7 +83,7 @@ export async function main(args: readonly string[]): Promise<number> {
   const log = logSink();
   silence(log);
   const session = new Session({ ...(log ? { log } : {}) });
-  await serve(session);
+  await serve(session, log ? { log } : {});
   log?.('end of input');
   return 0;
 }

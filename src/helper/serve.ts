@@ -32,6 +32,8 @@ function writeAll(fd: number, bytes: Uint8Array): void {
 export interface ServeOptions {
   input?: number;
   output?: number;
+  /** Diagnostics (the log file), never the output. */
+  log?: (line: string) => void;
 }
 
 /**
@@ -62,7 +64,10 @@ export async function serve(session: Session, options: ServeOptions = {}): Promi
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'EINTR') continue;
-        if (code === 'EAGAIN') return await serveAsync(input, feed);
+        if (code === 'EAGAIN') {
+          options.log?.('standard input is non-blocking: reading it through the event loop');
+          return await serveAsync(input, feed);
+        }
         return; // EIO, EBADF...: nothing more can be read
       }
       if (n === 0 || !feed(buffer.subarray(0, n))) return;

@@ -160,11 +160,13 @@ describe('long sessions', () => {
 
   it('a non-blocking stdin works the same (the event-loop fallback)', async () => {
     const input = Buffer.concat([requestBytes('verify', readSig(ED)), Buffer.from('x\n'), requestBytes('verify', 'wrong')]);
-    const python = 'import os,fcntl,sys; fl=fcntl.fcntl(0,fcntl.F_GETFL); fcntl.fcntl(0,fcntl.F_SETFL,fl|os.O_NONBLOCK); os.execv(sys.argv[1], sys.argv[1:])';
+    const log = path.join(config.dir, 'nonblocking.log');
+    // perl (Essential in Debian) sets O_NONBLOCK on the pipe, then becomes the helper.
+    const perl = 'use Fcntl; my $f = fcntl(STDIN, F_GETFL, 0); fcntl(STDIN, F_SETFL, $f | O_NONBLOCK) or die; exec @ARGV or die';
     const out = await new Promise<Buffer>((resolve) => {
-      const child = spawn('/bin/sh', ['-c', 'exec python3 -c "$0" "$1" authenticate 2>&1', python, keytoolBin()], {
+      const child = spawn('/bin/sh', ['-c', 'exec perl -e "$0" -- "$1" authenticate 2>&1', perl, keytoolBin()], {
         cwd: '/',
-        env: { PATH: process.env.PATH, GUIX_CONFIGURATION_DIRECTORY: config.dir },
+        env: { PATH: process.env.PATH, GUIX_CONFIGURATION_DIRECTORY: config.dir, KEYTOOL_AUTHENTICATE_LOG: log },
       });
       const chunks: Buffer[] = [];
       child.stdout.on('data', (d: Buffer) => chunks.push(d));
@@ -178,6 +180,7 @@ describe('long sessions', () => {
       [404, 'invalid command'],
       [500, 'corrupt signature data: ()\n'],
     ]);
+    expect(readFileSync(log, 'latin1')).toContain('standard input is non-blocking: reading it through the event loop');
   });
 });
 
