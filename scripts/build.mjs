@@ -5,14 +5,18 @@
 //    `keytool authenticate` starts about as fast as bare node.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const dist = path.join(root, 'dist');
+const finalDist = path.join(root, 'dist');
+// Build beside dist/ and swap it in at the end, so a keytool running meanwhile (a test, the
+// daemon) keeps finding a complete dist/ and a failed build leaves the previous one in place.
+const dist = path.join(root, `dist.new-${process.pid}`);
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
+process.on('exit', () => rmSync(dist, { recursive: true, force: true }));
 
 // ink imports react-devtools-core only when DEV is set; bundle a stub in its place.
 const stub = path.join(dist, 'devtools-stub.mjs');
@@ -69,3 +73,8 @@ if (existsSync(helperEntry)) {
     writeFileSync(path.join(dist, 'helper.blob.node'), `${process.execPath}\n${process.version}\n${helperFlags.join(' ')}\n`);
   }
 }
+
+const old = path.join(root, `dist.old-${process.pid}`);
+if (existsSync(finalDist)) renameSync(finalDist, old);
+renameSync(dist, finalDist);
+rmSync(old, { recursive: true, force: true });
