@@ -12,6 +12,8 @@ import { judgeSignature, type SignatureStatus } from './verdict.js';
 /** Fields that may repeat (one per compression); for every other field the first one counts. */
 const REPEATABLE = new Set(['URL', 'Compression', 'FileSize', 'FileHash']);
 const TRANSPORT = REPEATABLE;
+/** Fields that describe the store item (never the transport): they must be above the signature. */
+const ITEM_FIELDS = new Set(['StorePath', 'NarHash', 'NarSize', 'References', 'Deriver', 'System']);
 
 export interface Narinfo {
   /** First value of each field; repeatable fields keep all values in `all`. */
@@ -161,17 +163,26 @@ export function verifyNarinfo(text: string, acl: readonly SexpList[], name = 'na
 
 /**
  * Add or replace the Signature line as `guix publish` writes it. An existing Signature line is
- * replaced where it stands; else the line goes before the first URL/Compression/FileSize/FileHash
- * field (publish's layout), or at the end. Everything above it is what gets signed.
+ * replaced where it stands; else the line goes after the last field describing the item
+ * (StorePath … Deriver, System), before the URL/Compression/FileSize/FileHash block that follows
+ * (publish's layout), or at the end. Everything above it is what gets signed: transport fields
+ * placed above the item's fields are signed too.
  */
 export function signNarinfo(text: string, pair: KeyPair, host: string = hostname()): string {
   parseRecutils(text); // refuse what Guix could not read
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   const isSig = (l: string): boolean => l.startsWith('Signature:');
+  const field = (l: string): string => l.slice(0, l.indexOf(':'));
   let at = lines.findIndex(isSig);
   if (at < 0) {
-    at = lines.findIndex((l) => TRANSPORT.has(l.slice(0, l.indexOf(':'))));
+    // After the last field that describes the item (so all of them are signed, whatever order
+    // the file uses), before the transport block that follows it, as publish lays it out.
+    let lastItemField = -1;
+    lines.forEach((l, i) => {
+      if (ITEM_FIELDS.has(field(l))) lastItemField = i;
+    });
+    at = lines.findIndex((l, i) => i > lastItemField && TRANSPORT.has(field(l)));
     if (at < 0) {
       at = lines.length;
       while (at > 0 && lines[at - 1]!.trim() === '') at--;

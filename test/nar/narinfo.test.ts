@@ -91,6 +91,13 @@ describe('narinfo verdicts', () => {
 
   it('signing refuses a narinfo Guix would call unsigned, and keeps "References: " byte for byte', () => {
     expect(() => signNarinfo('StorePath: /gnu/store/x\nURL: nar/x\n', a1Pair(), 'h')).toThrow(/lack NarHash, References/);
+    // Transport fields above the item's fields: the signature goes after the item's fields, so
+    // they are signed too (an edit to them is a hash mismatch), and the narinfo is valid.
+    const urlsFirst = 'StorePath: /gnu/store/x\nURL: nar/x\nCompression: none\nNarHash: sha256:1r2djnkij7x037r2fjmvpqs0ajp7451jkba2az6n9mdxa5d8vir7\nNarSize: 1072\nReferences: \nURL: nar/gzip/x\nCompression: gzip\n';
+    const s2 = signNarinfo(urlsFirst, a1Pair(), 'h');
+    expect(s2.split('\n').map((l) => l.split(':')[0])).toEqual(['StorePath', 'URL', 'Compression', 'NarHash', 'NarSize', 'References', 'Signature', 'URL', 'Compression', '']);
+    expect(verifyNarinfo(s2, A1_ACL).status).toBe('valid');
+    expect(verifyNarinfo(s2.replace('URL: nar/x', 'URL: evil/x'), A1_ACL).status).toBe('hash-mismatch');
     expect(signed).toContain('\nReferences: \n');
     expect(() => signNarinfo(A4_UNSIGNED, a1Pair(), 'bad;host')).toThrow(/invalid host name/);
   });
