@@ -1,9 +1,9 @@
 // Shared by the editor's tests: temporary configuration directories (copies of keys-example),
 // and waiting for ink to draw (never a timing assertion: only "until this shows up").
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { configPaths, type ConfigPaths } from '../../src/config.js';
-import { TMP_ROOT } from '../support/oracle.js';
 
 export const EXAMPLE = path.resolve(__dirname, '../../keys-example');
 export const ROOT = path.resolve(__dirname, '../..');
@@ -11,12 +11,13 @@ export const ROOT = path.resolve(__dirname, '../..');
 let root: string | undefined;
 let n = 0;
 
-/** A fresh directory under test/.tmp for this test file. */
-export function scratch(prefix = 'tui-'): string {
-  if (!root) {
-    mkdirSync(TMP_ROOT, { recursive: true });
-    root = mkdtempSync(path.join(TMP_ROOT, prefix));
-  }
+/**
+ * A fresh directory for this test file, under the system's temporary directory rather than the
+ * checkout: screens show these paths, and a short one keeps messages from wrapping differently
+ * depending on where the project was cloned.
+ */
+export function scratch(prefix = 'kt-tui-'): string {
+  if (!root) root = mkdtempSync(path.join(tmpdir(), prefix));
   const dir = path.join(root, `d${n++}`);
   mkdirSync(dir, { recursive: true });
   return dir;
