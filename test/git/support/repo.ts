@@ -3,6 +3,7 @@
 // so each test states exactly which files, parents and signer every commit has.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TMP_ROOT } from '../../support/oracle.js';
 
@@ -16,6 +17,20 @@ export interface TestKey {
 
 let counter = 0;
 
+/**
+ * A new GNUPGHOME under the system's temporary directory, not the checkout: gpg-agent's socket
+ * lives inside it, and a Unix socket path may not exceed 107 bytes, which a deep checkout would
+ * (the agent then fails to start and every key generation with it). Removed at exit.
+ */
+function shortGnupgHome(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kt-gpg-'));
+  process.on('exit', () => {
+    spawnSync('gpgconf', ['--homedir', dir, '--kill', 'gpg-agent'], { stdio: 'ignore' });
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return dir;
+}
+
 export class TestRepo {
   readonly dir: string;
   readonly gnupghome: string;
@@ -25,7 +40,7 @@ export class TestRepo {
   /** `gnupghome`: share another repository's keys (default: a new, empty one). */
   constructor(readonly root: string, gnupghome?: string) {
     this.dir = path.join(root, 'repo');
-    this.gnupghome = gnupghome ?? path.join(root, 'gnupg');
+    this.gnupghome = gnupghome ?? shortGnupgHome();
     this.cache = path.join(root, 'cache');
     mkdirSync(this.dir, { recursive: true });
     mkdirSync(this.gnupghome, { recursive: true, mode: 0o700 });
