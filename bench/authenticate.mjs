@@ -93,7 +93,7 @@ const req = (cmd, ...args) => Buffer.concat([Buffer.from(cmd), ...args.flatMap((
 const hashFor = (i) => (i + 1).toString(16).padStart(64, '0');
 
 async function startup() {
-  const runs = 41;
+  const runs = 101;
   const cases = {
     'node -e 0': () => spawnSync(process.execPath, ['-e', '0'], { stdio: 'ignore' }),
     'keytool authenticate (snapshot)': () => spawnSync(keytool, ['authenticate'], { stdio: ['ignore', 'ignore', 'ignore'], cwd: '/' }),
