@@ -19,6 +19,15 @@ function fresh(): TestRepo {
   return r;
 }
 
+/** A fresh repository whose keyring holds Alice's key, with an introductory commit `s` signed by
+ * Alice and authorizing only her. */
+function aliceIntro(): { r: TestRepo; auth: string; s: string } {
+  const r = fresh();
+  r.keyring([alice]);
+  const auth = authorizations([alice]);
+  return { r, auth, s: r.commit({ '.guix-authorizations': auth }, [], alice) };
+}
+
 beforeAll(() => {
   keysRepo = TestRepo.create('keys');
   repos.push(keysRepo);
@@ -83,10 +92,7 @@ describe('keytool git authenticate', () => {
   });
 
   it('ignores a cache file whose mode is not 0600, and sets it to 0600', async () => {
-    const r = fresh();
-    r.keyring([alice]);
-    const auth = authorizations([alice]);
-    const s = r.commit({ '.guix-authorizations': auth }, [], alice);
+    const { r, auth, s } = aliceIntro();
     const c1 = r.commit({ '.guix-authorizations': auth, a: '1' }, [s], alice);
     r.head(c1);
     expect((await authenticate(r, [s, alice.primary])).status).toBe(0);
@@ -98,10 +104,7 @@ describe('keytool git authenticate', () => {
   });
 
   it('uses --cache-key for the cache file name', async () => {
-    const r = fresh();
-    r.keyring([alice]);
-    const auth = authorizations([alice]);
-    const s = r.commit({ '.guix-authorizations': auth }, [], alice);
+    const { r, auth, s } = aliceIntro();
     const c1 = r.commit({ '.guix-authorizations': auth, a: '1' }, [s], alice);
     r.head(c1);
     expect((await authenticate(r, [s, alice.primary], { cacheKey: 'channels/test' })).status).toBe(0);
@@ -109,10 +112,7 @@ describe('keytool git authenticate', () => {
   });
 
   it('rejects an unsigned commit', async () => {
-    const r = fresh();
-    r.keyring([alice]);
-    const auth = authorizations([alice]);
-    const s = r.commit({ '.guix-authorizations': auth }, [], alice);
+    const { r, auth, s } = aliceIntro();
     const c1 = r.commit({ '.guix-authorizations': auth, a: '1' }, [s], null);
     const c2 = r.commit({ '.guix-authorizations': auth, a: '2' }, [c1], alice);
     r.head(c2);
@@ -186,10 +186,7 @@ describe('keytool git authenticate', () => {
   });
 
   it('rejects an end commit that does not descend from the introduction', async () => {
-    const r = fresh();
-    r.keyring([alice]);
-    const auth = authorizations([alice]);
-    const s = r.commit({ '.guix-authorizations': auth }, [], alice);
+    const { r, auth, s } = aliceIntro();
     const c1 = r.commit({ '.guix-authorizations': auth, a: '1' }, [s], alice);
     const other = r.commit({ '.guix-authorizations': auth, b: 'other root' }, [], alice);
     const otherChild = r.commit({ '.guix-authorizations': auth, b: 'child' }, [other], alice);
@@ -243,10 +240,7 @@ describe('keytool git authenticate', () => {
   });
 
   it('detects a tampered commit (signature no longer matches)', async () => {
-    const r = fresh();
-    r.keyring([alice]);
-    const auth = authorizations([alice]);
-    const s = r.commit({ '.guix-authorizations': auth }, [], alice);
+    const { r, auth, s } = aliceIntro();
     const c1 = r.commit({ '.guix-authorizations': auth, a: '1' }, [s], alice, { message: 'original' });
     const raw = r.git(['cat-file', 'commit', c1]) + '\n';
     const forged = r.git(['hash-object', '-t', 'commit', '-w', '--stdin'], raw.replace('original', 'forged!!'));
@@ -310,10 +304,7 @@ describe('keytool git authenticate', () => {
   });
 
   it('reads the introduction from the generic guix.authentication section too', async () => {
-    const r = fresh();
-    r.keyring([alice]);
-    const auth = authorizations([alice]);
-    const s = r.commit({ '.guix-authorizations': auth }, [], alice);
+    const { r, auth, s } = aliceIntro();
     const c1 = r.commit({ '.guix-authorizations': auth, a: '1' }, [s], alice);
     r.head(c1);
     r.git(['config', 'guix.authentication.introduction-commit', s]);

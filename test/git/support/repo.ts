@@ -34,12 +34,15 @@ function shortGnupgHome(): string {
 export class TestRepo {
   readonly dir: string;
   readonly gnupghome: string;
+  /** The key store was made for this repository (not shared from another): cleanup removes it. */
+  private readonly ownsGnupgHome: boolean;
   readonly cache: string;
   private time = 1_700_000_000;
 
   /** `gnupghome`: share another repository's keys (default: a new, empty one). */
   constructor(readonly root: string, gnupghome?: string) {
     this.dir = path.join(root, 'repo');
+    this.ownsGnupgHome = gnupghome === undefined;
     this.gnupghome = gnupghome ?? shortGnupgHome();
     this.cache = path.join(root, 'cache');
     mkdirSync(this.dir, { recursive: true });
@@ -140,7 +143,10 @@ export class TestRepo {
   }
 
   cleanup(): void {
-    if (this.gnupghome.startsWith(this.root)) spawnSync('gpgconf', ['--kill', 'gpg-agent'], { env: this.env });
+    if (this.ownsGnupgHome) {
+      spawnSync('gpgconf', ['--kill', 'gpg-agent'], { env: this.env });
+      rmSync(this.gnupghome, { recursive: true, force: true });
+    }
     rmSync(this.root, { recursive: true, force: true });
   }
 }
