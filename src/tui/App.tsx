@@ -34,6 +34,17 @@ export interface AppProps {
 export const MIN_COLUMNS = 40;
 export const MIN_ROWS = 10;
 
+/** Screens whose help line is just their key table's. */
+const SCREEN_KEYS = {
+  detail: DETAIL_KEYS,
+  'confirm-remove': CONFIRM_REMOVE_KEYS,
+  'save-summary': SAVE_KEYS,
+  conflict: CONFLICT_KEYS,
+  'quit-confirm': QUIT_KEYS,
+  generate: GENERATE_KEYS,
+  help: HELP_KEYS,
+} as const;
+
 function helpFor(state: EditorState): string[] {
   switch (state.screen.kind) {
     case 'list': {
@@ -48,22 +59,10 @@ function helpFor(state: EditorState): string[] {
       return ['⏎ add', 'Esc cancel', '⌫ erase', 'Ctrl-U clear'];
     case 'label':
       return ['⏎ set label', 'Esc cancel', 'Ctrl-U clear'];
-    case 'detail':
-      return helpItems(DETAIL_KEYS);
-    case 'confirm-remove':
-      return helpItems(CONFIRM_REMOVE_KEYS);
-    case 'save-summary':
-      return helpItems(SAVE_KEYS);
     case 'saving':
       return ['saving…'];
-    case 'conflict':
-      return helpItems(CONFLICT_KEYS);
-    case 'quit-confirm':
-      return helpItems(QUIT_KEYS);
-    case 'generate':
-      return helpItems(GENERATE_KEYS);
-    case 'help':
-      return helpItems(HELP_KEYS);
+    default:
+      return helpItems(SCREEN_KEYS[state.screen.kind]);
   }
 }
 

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadAcl, readPublicKeyFile } from '../../src/acl/store.js';
 import { loadLabels } from '../../src/acl/labels.js';
+import type { ConfigPaths } from '../../src/config.js';
 import { fingerprint } from '../../src/fingerprint.js';
 import { EXAMPLE, ROOT, cleanScratch, freshConfig, sleep, waitFor } from './support.js';
 
@@ -67,12 +68,16 @@ class Tmux {
   }
 }
 
-const fprs = (acl: string) => loadAcl({ dir: path.dirname(acl), acl, publicKey: '/nonexistent', secretKey: '/nonexistent', labels: '/nonexistent' }, { create: false }).keys.map((k) => fingerprint(k));
+/** `keytool acl` on `paths` in its own tmux, TERM=xterm-256color plus `env`; `redirect` ends the command line. */
+const editor = (paths: ConfigPaths, env: Record<string, string> = {}, redirect = '') =>
+  new Tmux(`${KEYTOOL} acl --config-dir ${paths.dir}${redirect}`, paths.dir, { TERM: 'xterm-256color', ...env });
+
+const fprs = (paths: ConfigPaths) => loadAcl(paths, { create: false }).keys.map((k) => fingerprint(k));
 
 describe.skipIf(!hasTmux)('keytool acl in tmux', () => {
   it('adds and removes keys, labels one, saves, and the ACL on disk says so', async () => {
     const paths = freshConfig();
-    const t = new Tmux(`${KEYTOOL} acl --config-dir ${paths.dir}`, paths.dir, { TERM: 'xterm-256color' });
+    const t = editor(paths);
     let s = await t.until('3 keys · no unsaved changes');
     expect(s.split('\n').every((l) => l.length <= 80)).toBe(true);
     expect(s).toMatch(/^› {3}bordeaux\.guix\.gnu\.org +ECDSA\/Ed25519 +52df a234 d73f 7e27$/m);
@@ -103,12 +108,12 @@ describe.skipIf(!hasTmux)('keytool acl in tmux', () => {
     expect(s).toContain('+ add     ECDSA/NIST P-256');
     expect(s).toContain('- remove  ECDSA/Ed25519    30e7 f84d 37e9 7a13  ci.guix.gnu.org');
     expect(s).toContain('~ label');
-    expect(fprs(paths.acl)).toHaveLength(3); // nothing written yet
+    expect(fprs(paths)).toHaveLength(3); // nothing written yet
     await t.keys('y');
     await t.until('saved 3 changes');
 
     const want = [path.join(EXAMPLE, 'p256/signing-key.pub'), path.join(EXAMPLE, 'bordeaux.guix.gnu.org.pub'), path.join(EXAMPLE, 'signing-key.pub')];
-    expect(fprs(paths.acl)).toEqual(want.map((f) => fingerprint(readPublicKeyFile(f))));
+    expect(fprs(paths)).toEqual(want.map((f) => fingerprint(readPublicKeyFile(f))));
     expect(readFileSync(paths.acl, 'latin1')).toMatch(/^\(acl \n \(entry \n {2}\(public-key \n {3}\(ecc \n {4}\(curve "NIST P-256"\)/);
     expect(loadLabels(paths).get(fingerprint(readPublicKeyFile(want[2]!)))).toBe('example key');
 
@@ -122,7 +127,7 @@ describe.skipIf(!hasTmux)('keytool acl in tmux', () => {
   it('asks before quitting with unsaved changes and writes nothing when told to discard', async () => {
     const paths = freshConfig();
     const before = readFileSync(paths.acl);
-    const t = new Tmux(`${KEYTOOL} acl --config-dir ${paths.dir}`, paths.dir, { TERM: 'xterm-256color' });
+    const t = editor(paths);
     await t.until('3 keys');
     await t.keys('d');
     await t.until('Remove bordeaux.guix.gnu.org?');
@@ -139,10 +144,10 @@ describe.skipIf(!hasTmux)('keytool acl in tmux', () => {
   it('draws in colour on a terminal, and with NO_COLOR without a single colour escape', async () => {
     const sgr = (screen: string) => [...screen.matchAll(/\x1b\[([0-9;]*)m/g)].map((m) => m[1]!).filter((p) => p !== '' && p !== '0' && p !== '39' && p !== '49');
     const paths = freshConfig();
-    const coloured = new Tmux(`${KEYTOOL} acl --config-dir ${paths.dir}`, paths.dir, { TERM: 'xterm-256color', FORCE_COLOR: '1' });
+    const coloured = editor(paths, { FORCE_COLOR: '1' });
     await coloured.until('3 keys');
     expect(sgr(coloured.screen(true)).length).toBeGreaterThan(0);
-    const plain = new Tmux(`${KEYTOOL} acl --config-dir ${paths.dir}`, paths.dir, { TERM: 'xterm-256color', FORCE_COLOR: '1', NO_COLOR: '1' });
+    const plain = editor(paths, { FORCE_COLOR: '1', NO_COLOR: '1' });
     await plain.until('3 keys');
     expect(sgr(plain.screen(true))).toEqual([]);
     expect(plain.screen()).toMatch(/^› {3}bordeaux/m); // the selection still shows, by its marker
@@ -150,7 +155,7 @@ describe.skipIf(!hasTmux)('keytool acl in tmux', () => {
 
   it('follows the terminal when it is resized, even with $CI set (where ink would draw only at exit)', async () => {
     const paths = freshConfig();
-    const t = new Tmux(`${KEYTOOL} acl --config-dir ${paths.dir}`, paths.dir, { TERM: 'xterm-256color', CI: 'true' });
+    const t = editor(paths, { CI: 'true' });
     await t.until('ALGORITHM');
     t.tmux('resize-window', '-t', 'ed', '-x', '56', '-y', '16');
     const s = await t.until(/^› +bordeaux\.guix\.gnu\.org +52df a234 d73f 7e27 *$/m);
@@ -164,7 +169,7 @@ describe.skipIf(!hasTmux)('keytool acl with its output redirected', () => {
   it('refuses when standard output is not a terminal, though standard input is', async () => {
     const paths = freshConfig();
     const out = `${paths.dir}/out.txt`;
-    const t = new Tmux(`${KEYTOOL} acl --config-dir ${paths.dir} > ${out}`, paths.dir, { TERM: 'xterm-256color' });
+    const t = editor(paths, {}, ` > ${out}`);
     const s = await t.until('EXIT:');
     // The terminal wraps the message; join its lines.
     expect(s.replace(/\n/g, '')).toContain(
