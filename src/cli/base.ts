@@ -4,13 +4,16 @@ import { configDir, configPaths, type ConfigPaths } from '../config.js';
 
 export interface CommandIo {
   paths: ConfigPaths;
-  env: NodeJS.ProcessEnv;
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   out(text: string): void;
   outBytes(bytes: Uint8Array): void;
   err(text: string): void;
   colourOut: boolean;
-  colourErr: boolean;
+}
+
+/** Colour only when the stream is a terminal and NO_COLOR is unset (clig.dev). */
+export function colourFor(stream: NodeJS.WritableStream, env: NodeJS.ProcessEnv): boolean {
+  return Boolean((stream as { isTTY?: boolean }).isTTY) && !env.NO_COLOR && env.TERM !== 'dumb';
 }
 
 export abstract class KeytoolCommand extends Command {
@@ -20,6 +23,10 @@ export abstract class KeytoolCommand extends Command {
 
   protected get config(): ConfigPaths {
     return configPaths(configDir(this.configDirOption));
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    return this.context.env ?? process.env;
   }
 
   protected out(text: string): void {
@@ -32,22 +39,13 @@ export abstract class KeytoolCommand extends Command {
 
   /** The command's streams, paths and settings, for implementation modules outside the class. */
   get io(): CommandIo {
-    const env = this.context.env ?? process.env;
     return {
       paths: this.config,
-      env,
       stdin: this.context.stdin,
       out: (text) => this.out(text),
       outBytes: (bytes) => this.context.stdout.write(bytes),
       err: (text) => this.err(text),
-      colourOut: this.colour(this.context.stdout),
-      colourErr: this.colour(this.context.stderr),
+      colourOut: colourFor(this.context.stdout, this.env),
     };
-  }
-
-  /** Colour only when the stream is a terminal and NO_COLOR is unset (clig.dev). */
-  protected colour(stream: NodeJS.WritableStream): boolean {
-    const env = this.context.env ?? process.env;
-    return Boolean((stream as { isTTY?: boolean }).isTTY) && !env.NO_COLOR && env.TERM !== 'dumb';
   }
 }

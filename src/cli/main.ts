@@ -3,6 +3,7 @@
 import { Builtins, Cli, UsageError, type BaseContext } from 'clipanion';
 import { KeytoolError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { colourFor } from './base.js';
 import { commands } from './commands/index.js';
 
 export interface RunContext {
@@ -35,7 +36,7 @@ export function namePlaceholders(text: string): string {
 
 /** Run keytool with `argv` (without node and script); resolves to the exit status. */
 export async function run(argv: string[], ctx: RunContext): Promise<number> {
-  const colour = Boolean(ctx.stderr.isTTY) && !ctx.env.NO_COLOR && ctx.env.TERM !== 'dumb';
+  const colour = colourFor(ctx.stderr, ctx.env);
   const cli = makeCli(colour);
   const context = { ...Cli.defaultContext, ...ctx, colorDepth: colour ? 8 : 1 } as BaseContext & RunContext;
   let command;

@@ -27,7 +27,6 @@ export class AclCommand extends KeytoolCommand {
       );
       return 2;
     }
-    const env = this.context.env ?? process.env;
     // ink renders nothing until exit when it believes it runs in CI (is-in-ci reads $CI when
     // loaded); this is an interactive terminal, so hide those variables while ink loads.
     const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
@@ -39,6 +38,6 @@ export class AclCommand extends KeytoolCommand {
     } finally {
       for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
     }
-    return runEditor(this.config, { stdin, stdout, stderr, env });
+    return runEditor(this.config, { stdin, stdout, stderr, env: this.env });
   }
 }

@@ -26,7 +26,7 @@ export class GenerateCommand extends KeytoolCommand {
   async execute(): Promise<number> {
     const { generateKeyFiles, DEFAULT_PARAMETERS } = await import('../../keys/generate.js');
     const paths = this.config;
-    const { info } = generateKeyFiles(paths, this.parameters ?? DEFAULT_PARAMETERS, (line) => this.err(`${line}\n`), this.context.env ?? process.env);
+    const { info } = generateKeyFiles(paths, this.parameters ?? DEFAULT_PARAMETERS, (line) => this.err(`${line}\n`), this.env);
     this.err(`wrote ${paths.publicKey} and ${paths.secretKey} (${info.description})\n`);
     this.out(`${info.fingerprint}\n`);
     return 0;

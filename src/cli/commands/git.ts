@@ -2,6 +2,11 @@
 // `guix git authenticate` does it, and editing `.guix-authorizations`.
 import { Command, Option, UsageError } from 'clipanion';
 
+/** The streams, environment and directory src/git/cli.ts works with. */
+function gitIo(c: Command) {
+  return { stdout: c.context.stdout, stderr: c.context.stderr, env: c.context.env ?? process.env, cwd: process.cwd() };
+}
+
 export class GitAuthenticateCommand extends Command {
   static override paths = [['git', 'authenticate']];
   static override usage = Command.Usage({
@@ -31,18 +36,15 @@ export class GitAuthenticateCommand extends Command {
 
   async execute(): Promise<number> {
     const { gitAuthenticate } = await import('../../git/cli.js');
-    return gitAuthenticate(
-      { stdout: this.context.stdout, stderr: this.context.stderr, env: (this.context as { env?: NodeJS.ProcessEnv }).env ?? process.env, cwd: process.cwd() },
-      {
-        args: this.args,
-        repository: this.repository,
-        keyring: this.keyring,
-        end: this.end,
-        cacheKey: this.cacheKey,
-        historicalAuthorizations: this.historical,
-        stats: this.stats,
-      },
-    );
+    return gitAuthenticate(gitIo(this), {
+      args: this.args,
+      repository: this.repository,
+      keyring: this.keyring,
+      end: this.end,
+      cacheKey: this.cacheKey,
+      historicalAuthorizations: this.historical,
+      stats: this.stats,
+    });
   }
 }
 
@@ -76,9 +78,7 @@ export class GitAuthorizationsCommand extends Command {
       throw new UsageError(action === 'list' ? '`list` takes no argument' : `\`${action}\` takes exactly one fingerprint`);
     }
     const { gitAuthorizations } = await import('../../git/cli.js');
-    return gitAuthorizations(
-      { stdout: this.context.stdout, stderr: this.context.stderr, env: (this.context as { env?: NodeJS.ProcessEnv }).env ?? process.env, cwd: process.cwd() },
-      { action, fingerprint, name: this.name, repository: this.repository, keyring: this.keyring, file: this.file, force: this.force, json: this.json },
-    );
+    const { name, repository, keyring, file, force, json } = this;
+    return gitAuthorizations(gitIo(this), { action, fingerprint, name, repository, keyring, file, force, json });
   }
 }

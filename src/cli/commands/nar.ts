@@ -6,7 +6,7 @@ export async function streamsOf(c: KeytoolCommand): Promise<import('../../nar/cl
   const { quietBrokenPipe } = await import('../../nar/cli/io.js');
   const ctx = c.context as unknown as import('../../nar/cli/io.js').Streams;
   quietBrokenPipe(ctx.stdout);
-  return { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr, env: ctx.env ?? process.env };
+  return { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr, env: c.env };
 }
 
 export class NarPackCommand extends KeytoolCommand {
