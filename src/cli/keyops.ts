@@ -9,7 +9,7 @@ import { advancedString } from '../sexp/index.js';
 import { isAuthorized } from '../acl/acl.js';
 import { authorize, deauthorize, parseSelector } from '../acl/authorize.js';
 import { checkLabel, labelFor, loadLabels } from '../acl/labels.js';
-import { loadAcl, readPublicKeyFile } from '../acl/store.js';
+import { loadAcl, readPublicKeyFile, type AclSnapshot } from '../acl/store.js';
 import { describeKey } from '../keys/describe.js';
 import { parseAnyKey, parsePublicKey, readInputFile, type KeyInput } from '../keys/read.js';
 import { parseHash, sha256File, signToText, verifyText } from '../keys/sign.js';
@@ -45,8 +45,15 @@ function localKey(io: CommandIo): SexpList | undefined {
   }
 }
 
-function keyLabel(labels: ReadonlyMap<string, string>, fpr: string, key: SexpList, local: SexpList | undefined): string | undefined {
-  return labelFor(labels, fpr) ?? (local && isAuthorized([local], key) ? 'this machine' : undefined);
+/** The keys checked against: the ACL's or, while there is no ACL, this machine's key alone (as Guix creates it). */
+function aclOrLocal(acl: AclSnapshot, local: SexpList | undefined): SexpList[] {
+  return acl.exists ? acl.keys : local ? [local] : [];
+}
+
+const isLocal = (key: SexpList, local: SexpList | undefined): boolean => Boolean(local && isAuthorized([local], key));
+
+function keyLabel(labels: ReadonlyMap<string, string>, fpr: string, local: boolean): string | undefined {
+  return labelFor(labels, fpr) ?? (local ? 'this machine' : undefined);
 }
 
 export async function authorizeFiles(io: CommandIo, files: string[], label: string | undefined): Promise<number> {
@@ -81,12 +88,11 @@ export async function listAcl(io: CommandIo, json: boolean): Promise<number> {
   if (!existsSync(io.paths.dir)) throw new KeytoolError(`configuration directory ${io.paths.dir} does not exist (is Guix installed? see --config-dir)`);
   const acl = loadAcl(io.paths, { create: false });
   const local = localKey(io);
-  // A missing ACL is what Guix would create on first use: the local key alone.
-  const keys = acl.exists ? acl.keys : local ? [local] : [];
   const labels = loadLabels(io.paths);
-  const rows = keys.map((k) => {
+  const rows = aclOrLocal(acl, local).map((k) => {
     const info = describeKey(k);
-    return { info, key: k, label: keyLabel(labels, info.fingerprint, k, local), local: Boolean(local && isAuthorized([local], k)) };
+    const mine = isLocal(k, local);
+    return { info, key: k, label: keyLabel(labels, info.fingerprint, mine), local: mine };
   });
   if (json) {
     io.out(
@@ -128,9 +134,8 @@ export async function showKey(io: CommandIo, file: string, json: boolean): Promi
   const info = describeKey(publicKey);
   const acl = loadAcl(io.paths, { create: false });
   const local = localKey(io);
-  const keys = acl.exists ? acl.keys : local ? [local] : [];
-  const authorized = isAuthorized(keys, publicKey);
-  const label = keyLabel(loadLabels(io.paths), info.fingerprint, publicKey, local);
+  const authorized = isAuthorized(aclOrLocal(acl, local), publicKey);
+  const label = keyLabel(loadLabels(io.paths), info.fingerprint, isLocal(publicKey, local));
   if (json) {
     io.out(
       `${JSON.stringify(
@@ -177,7 +182,7 @@ export async function verifyArgs(io: CommandIo, file: string | undefined, noAcl:
   const input = file === undefined || file === '-' ? await readStdin(io, 'a signature') : readInputFile(file);
   if (input.bytes.length === 0) throw new KeytoolError(`${input.name}: empty, expected a signature`);
   const acl = noAcl ? undefined : loadAcl(io.paths, { create: false });
-  const keys = acl ? (acl.exists ? acl.keys : [localKey(io)].filter((k): k is SexpList => k !== undefined)) : undefined;
+  const keys = acl && aclOrLocal(acl, acl.exists ? undefined : localKey(io));
   const r = verifyText(input.bytes, keys);
   if (!r.ok) {
     io.err(`keytool: ${input.name}: ${r.reason}\n`);
