@@ -4,9 +4,9 @@
 import { createHash } from 'node:crypto';
 import { KeytoolError } from '../errors.js';
 import { NarError } from './errors.js';
-import { Feeder, type Cursor, type Grammar } from './feeder.js';
+import { EventParser, type Cursor, type Grammar } from './feeder.js';
 import { narGrammar, readString, readU64, type NarEvent, type NarLimits } from './reader.js';
-import { isInStore } from './storepath.js';
+import { DEFAULT_STORE_DIR, isInStore } from './storepath.js';
 import { narStream, type NarWriteOptions } from './writer.js';
 import { concatBytes, latin1, str, u64 } from './wire.js';
 
@@ -83,7 +83,7 @@ export interface BundleLimits extends NarLimits {
 }
 
 export function* bundleGrammar(cursor: Cursor, emit: (e: BundleEvent) => void, limits: BundleLimits = {}): Grammar<number> {
-  const dir = limits.storeDir ?? '/gnu/store';
+  const dir = limits.storeDir ?? DEFAULT_STORE_DIR;
   const maxSignature = limits.maxSignature ?? 65536;
   const fail = (reason: string, at: number): never => {
     throw new NarError(reason, at);
@@ -133,29 +133,10 @@ export function* bundleGrammar(cursor: Cursor, emit: (e: BundleEvent) => void, l
   }
 }
 
-/** Push parser for bundles: feed chunks, get events; `end()` checks the end marker was read. */
-export class BundleParser {
-  private events: BundleEvent[] = [];
-  private readonly feeder: Feeder<number>;
+/** Push parser for bundles; `end()` checks the end marker was read and returns the item count. */
+export class BundleParser extends EventParser<BundleEvent, number> {
   constructor(limits: BundleLimits = {}) {
-    this.feeder = new Feeder((cursor) => bundleGrammar(cursor, (e) => this.events.push(e), limits));
-  }
-
-  push(chunk: Uint8Array): BundleEvent[] {
-    if (this.feeder.done) {
-      if (chunk.length) throw new NarError('trailing data after the end of the bundle', this.feeder.cursor.offset);
-      return [];
-    }
-    this.feeder.push(chunk);
-    if (this.feeder.done && this.feeder.rest().length) throw new NarError('trailing data after the end of the bundle', this.feeder.cursor.offset);
-    const out = this.events;
-    this.events = [];
-    return out;
-  }
-
-  /** Number of items; throws when the bundle is incomplete. */
-  end(): number {
-    return this.feeder.end();
+    super((cursor, emit) => bundleGrammar(cursor, emit, limits), 'trailing data after the end of the bundle');
   }
 }
 

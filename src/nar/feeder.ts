@@ -44,11 +44,6 @@ export class Feeder<T> {
     return this.finished;
   }
 
-  get result(): T {
-    if (!this.finished) throw new Error('Feeder.result read before the grammar finished');
-    return this.value as T;
-  }
-
   /**
    * Add input; runs the grammar as far as it can. Throws the grammar's errors. Bytes not yet
    * consumed are copied before returning, so the caller may reuse `chunk` once it is done with
@@ -136,5 +131,35 @@ export class Feeder<T> {
     }
     this.available -= n;
     return out;
+  }
+}
+
+/**
+ * A push parser over a grammar that emits events: feed chunks, get the events each completed
+ * (views on the chunk); `end()` checks the input was complete. Bytes after the grammar's end
+ * are refused with `trailing`.
+ */
+export class EventParser<E, T> {
+  private events: E[] = [];
+  private readonly feeder: Feeder<T>;
+  constructor(grammar: (cursor: Cursor, emit: (e: E) => void) => Grammar<T>, private readonly trailing: string) {
+    this.feeder = new Feeder((cursor) => grammar(cursor, (e) => this.events.push(e)));
+  }
+
+  push(chunk: Uint8Array): E[] {
+    if (this.feeder.done) {
+      if (chunk.length) throw new NarError(this.trailing, this.feeder.cursor.offset);
+      return [];
+    }
+    this.feeder.push(chunk);
+    if (this.feeder.done && this.feeder.rest().length) throw new NarError(this.trailing, this.feeder.cursor.offset);
+    const out = this.events;
+    this.events = [];
+    return out;
+  }
+
+  /** The grammar's result; throws when the input ended early. */
+  end(): T {
+    return this.feeder.end();
   }
 }

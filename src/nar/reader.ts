@@ -4,8 +4,8 @@
 // padding, 64-bit file sizes. It accepts exactly the canonical grammar the writer produces (the
 // intersection of what the daemon's and Guile's readers take) and says what is wrong and where.
 import { NarError } from './errors.js';
-import { Feeder, type Cursor, type Grammar } from './feeder.js';
-import { padLength } from './wire.js';
+import { EventParser, type Cursor, type Grammar } from './feeder.js';
+import { latin1, padLength } from './wire.js';
 
 export type NarPath = readonly Uint8Array[];
 
@@ -41,12 +41,6 @@ export function showBytes(b: Uint8Array): string {
 
 export const showPath = (path: NarPath): string => (path.length ? path.map(showBytes).join('/') : '');
 const displayPath = (path: NarPath): string => `/${showPath(path)}`;
-
-const text = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  return Buffer.compare(a, b);
-}
 
 /** The primitives every grammar here shares. */
 export function* readU64(cursor: Cursor): Grammar<bigint> {
@@ -97,14 +91,14 @@ export function* narGrammar(cursor: Cursor, emit: (e: NarEvent) => void, limits:
   const magicLen = yield* readU64(cursor);
   if (magicLen !== BigInt(NAR_MAGIC.length)) throw new NarError(notNar, magicAt);
   const magic = yield { n: NAR_MAGIC.length };
-  if (text(magic) !== NAR_MAGIC) throw new NarError(notNar, magicAt);
+  if (latin1(magic) !== NAR_MAGIC) throw new NarError(notNar, magicAt);
   yield* readPadding(cursor, NAR_MAGIC.length);
   cursor.eofMessage = 'bad archive: unexpected end of archive';
 
   let tokenAt = 0;
   function* token(): Grammar<string> {
     tokenAt = cursor.offset;
-    return text(yield* readString(cursor, maxString, 'token'));
+    return latin1(yield* readString(cursor, maxString, 'token'));
   }
   const fail = (reason: string, at = tokenAt): never => {
     throw new NarError(`bad archive: ${reason}`, at, cursor.where);
@@ -183,8 +177,8 @@ export function* narGrammar(cursor: Cursor, emit: (e: NarEvent) => void, limits:
         if (!name.length || (name.length === 1 && name[0] === 0x2e) || (name.length === 2 && name[0] === 0x2e && name[1] === 0x2e) || name.includes(0x2f) || name.includes(0)) {
           throw new NarError(`NAR contains invalid file name '${showBytes(name)}'`, nameAt, cursor.where);
         }
-        if (prev && compareBytes(name, prev) <= 0) {
-          throw new NarError(`NAR directory is not sorted: '${showBytes(name)}' ${compareBytes(name, prev) === 0 ? 'repeats' : 'comes after'} '${showBytes(prev)}'`, nameAt, cursor.where);
+        if (prev && Buffer.compare(name, prev) <= 0) {
+          throw new NarError(`NAR directory is not sorted: '${showBytes(name)}' ${Buffer.compare(name, prev) === 0 ? 'repeats' : 'comes after'} '${showBytes(prev)}'`, nameAt, cursor.where);
         }
         prev = name;
         t = yield* token();
@@ -204,32 +198,10 @@ export function* narGrammar(cursor: Cursor, emit: (e: NarEvent) => void, limits:
   return cursor.offset - begin;
 }
 
-/** A push parser for a standalone nar: feed chunks, get events; `end()` checks completeness. */
-export class NarParser {
-  private events: NarEvent[] = [];
-  private readonly feeder: Feeder<number>;
+/** A push parser for a standalone nar; `end()` returns its size. */
+export class NarParser extends EventParser<NarEvent, number> {
   constructor(limits: NarLimits = {}) {
-    this.feeder = new Feeder((cursor) => narGrammar(cursor, (e) => this.events.push(e), limits));
-  }
-
-  /** Events completed by this chunk; `data` events are views on it. */
-  push(chunk: Uint8Array): NarEvent[] {
-    if (this.feeder.done) {
-      if (chunk.length) throw new NarError('bad archive: trailing data after the end of the archive', this.feeder.cursor.offset);
-      return [];
-    }
-    this.feeder.push(chunk);
-    if (this.feeder.done && this.feeder.rest().length) {
-      throw new NarError('bad archive: trailing data after the end of the archive', this.feeder.cursor.offset);
-    }
-    const out = this.events;
-    this.events = [];
-    return out;
-  }
-
-  /** Total size of the nar; throws when the input ended early. */
-  end(): number {
-    return this.feeder.end();
+    super((cursor, emit) => narGrammar(cursor, emit, limits), 'bad archive: trailing data after the end of the archive');
   }
 }
 
