@@ -58,48 +58,41 @@ export function invert(a: bigint, m: bigint): bigint {
   let y = mod(a, m);
   let sx = 0n;
   let sy = 1n;
-  while (y >= TWO_53) {
-    const shift = BigInt(Math.max(0, x.toString(16).length * 4 - 48));
-    let xh = Number(x >> shift);
-    let yh = Number(y >> shift);
-    let A = 1;
-    let B = 0;
-    let C = 0;
-    let D = 1;
-    for (;;) {
-      if (yh + C === 0 || yh + D === 0) break;
-      const q = Math.floor((xh + A) / (yh + C));
-      if (q !== Math.floor((xh + B) / (yh + D))) break;
-      const t1 = A - q * C;
-      A = C;
-      C = t1;
-      const t2 = B - q * D;
-      B = D;
-      D = t2;
-      const t3 = xh - q * yh;
-      xh = yh;
-      yh = t3;
-    }
-    if (B === 0) {
-      // No step could be decided on the top bits: one full-precision step.
-      const q = x / y;
-      const r = x - q * y;
-      x = y;
-      y = r;
-      const s = sx - q * sy;
-      sx = sy;
-      sy = s;
-    } else {
-      const [bA, bB, bC, bD] = [BigInt(A), BigInt(B), BigInt(C), BigInt(D)];
-      const nx = bA * x + bB * y;
-      y = bC * x + bD * y;
-      x = nx;
-      const nsx = bA * sx + bB * sy;
-      sy = bC * sx + bD * sy;
-      sx = nsx;
-    }
-  }
   while (y !== 0n) {
+    if (y >= TWO_53) {
+      const shift = BigInt(Math.max(0, x.toString(16).length * 4 - 48));
+      let xh = Number(x >> shift);
+      let yh = Number(y >> shift);
+      let A = 1;
+      let B = 0;
+      let C = 0;
+      let D = 1;
+      for (;;) {
+        if (yh + C === 0 || yh + D === 0) break;
+        const q = Math.floor((xh + A) / (yh + C));
+        if (q !== Math.floor((xh + B) / (yh + D))) break;
+        const t1 = A - q * C;
+        A = C;
+        C = t1;
+        const t2 = B - q * D;
+        B = D;
+        D = t2;
+        const t3 = xh - q * yh;
+        xh = yh;
+        yh = t3;
+      }
+      if (B !== 0) {
+        const [bA, bB, bC, bD] = [BigInt(A), BigInt(B), BigInt(C), BigInt(D)];
+        const nx = bA * x + bB * y;
+        y = bC * x + bD * y;
+        x = nx;
+        const nsx = bA * sx + bB * sy;
+        sy = bC * sx + bD * sy;
+        sx = nsx;
+        continue;
+      }
+      // No step could be decided on the top bits: one full-precision step.
+    }
     const q = x / y;
     const r = x - q * y;
     x = y;
