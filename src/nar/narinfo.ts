@@ -9,9 +9,8 @@ import { printAdvanced } from '../sexp/index.js';
 import type { SexpList } from '../sexp/model.js';
 import { judgeSignature, type SignatureStatus } from './verdict.js';
 
-/** Fields that may repeat (one per compression); for every other field the first one counts. */
-const REPEATABLE = new Set(['URL', 'Compression', 'FileSize', 'FileHash']);
-const TRANSPORT = REPEATABLE;
+/** Transport fields: one group per compression, so they repeat. */
+const TRANSPORT = new Set(['URL', 'Compression', 'FileSize', 'FileHash']);
 /** Fields that describe the store item (never the transport): they must be above the signature. */
 const ITEM_FIELDS = new Set(['StorePath', 'NarHash', 'NarSize', 'References', 'Deriver', 'System']);
 
@@ -106,6 +105,10 @@ export interface NarinfoVerdict {
 }
 
 const REQUIRED = ['StorePath', 'NarHash', 'References'];
+/** The required fields the signed text lacks. */
+const missingFields = (signed: Narinfo): string[] => REQUIRED.filter((f) => !signed.fields.has(f));
+/** What the signature signs: SHA-256 of the text before "Signature:", as UTF-8. */
+const prefixHash = (prefix: string): Uint8Array => new Uint8Array(createHash('sha256').update(prefix, 'utf8').digest());
 
 /**
  * Guix's verdict on a narinfo's text against the ACL keys (valid-narinfo? and the substituter's
@@ -142,11 +145,10 @@ export function verifyNarinfo(text: string, acl: readonly SexpList[], name = 'na
   } catch (e) {
     return unsigned(`the text before 'Signature:' is not a narinfo: ${(e as Error).message}`);
   }
-  const missing = REQUIRED.filter((f) => !signed.fields.has(f));
+  const missing = missingFields(signed);
   if (missing.length) return unsigned(`the text before 'Signature:' lacks ${missing.join(', ')}`);
 
-  const hash = createHash('sha256').update(Buffer.from(prefix, 'utf8')).digest();
-  const v = judgeSignature(sig.text, hash, acl, 'narinfo');
+  const v = judgeSignature(sig.text, prefixHash(prefix), acl, 'narinfo');
   const out: NarinfoVerdict = { ...base, status: v.status, message: '' };
   if (v.signer) out.signer = v.signer;
   if (v.fingerprint) out.fingerprint = v.fingerprint;
@@ -193,11 +195,10 @@ export function signNarinfo(text: string, pair: KeyPair, host: string = hostname
   const prefix = head.length ? `${head.join('\n')}\n` : '';
   if (prefix.includes('Signature:')) throw new KeytoolError("cannot sign: 'Signature:' appears inside a field above the signature");
   const signed = parseRecutils(prefix);
-  const missing = REQUIRED.filter((f) => !signed.fields.has(f));
+  const missing = missingFields(signed);
   if (missing.length) throw new KeytoolError(`cannot sign: the fields above the signature lack ${missing.join(', ')} (Guix would treat the narinfo as unsigned)`);
   if (/[;\s]/.test(host) || !host) throw new KeytoolError(`invalid host name for the signature: ${JSON.stringify(host)}`, 2);
-  const hash = createHash('sha256').update(Buffer.from(prefix, 'utf8')).digest();
-  const sig = printAdvanced(signHash(pair, new Uint8Array(hash)));
+  const sig = printAdvanced(signHash(pair, prefixHash(prefix)));
   const line = `Signature: 1;${host};${signatureBase64(sig)}`;
   return `${prefix}${line}\n${tail.map((l) => `${l}\n`).join('')}`;
 }

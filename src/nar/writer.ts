@@ -183,8 +183,3 @@ export async function* narStream(root: string | Buffer, options: NarWriteOptions
   }
   if (pendingSize) yield take();
 }
-
-export interface NarDigest {
-  sha256: Uint8Array;
-  size: number;
-}
