@@ -13,7 +13,7 @@ import { NarRestorer, exists, moveIntoPlace } from '../restore.js';
 import { checkStorePath } from '../storepath.js';
 import { judgeSignature, type SignatureVerdict } from '../verdict.js';
 import { trustedKeys, type TrustedKeys } from './acl.js';
-import { humanBytes, input, output, Progress, type Streams } from './io.js';
+import { humanBytes, input, output, Progress, whyUnreadable, type Streams } from './io.js';
 
 export interface ExportArgs {
   help: boolean;
@@ -96,7 +96,7 @@ export async function archiveExport(args: ExportArgs, paths: ConfigPaths, storeD
     try {
       await stat(it.source);
     } catch (e) {
-      throw new KeytoolError(`cannot archive '${it.source}' (for ${it.storePath}): ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
+      throw new KeytoolError(`cannot archive '${it.source}' (for ${it.storePath}): ${whyUnreadable(e)}`);
     }
   }
   const items = orderItems(args.items);
@@ -258,7 +258,7 @@ export async function archiveExtract(file: string, dir: string, paths: ConfigPat
   await mkdir(staging, { mode: 0o700 });
   const parser = new BundleParser({ storeDir });
   const progress = new Progress(s.stderr);
-  const staged: { item: BundleItem; at: string }[] = [];
+  const staged: { item: BundleItem; at: string; dest: string }[] = [];
   let restorer: NarRestorer | undefined;
   let moved = false;
   let current = 0;
@@ -277,7 +277,7 @@ export async function archiveExtract(file: string, dir: string, paths: ConfigPat
           } else {
             const r = judgeItem(e.item, trust);
             if (!r.ok) throw new KeytoolError(`${e.item.storePath}: ${r.message}; nothing extracted`);
-            staged.push({ item: e.item, at: path.join(staging, String(e.item.index)) });
+            staged.push({ item: e.item, at: path.join(staging, String(e.item.index)), dest: path.join(dir, path.posix.basename(e.item.storePath)) });
           }
         }
       }
@@ -286,16 +286,15 @@ export async function archiveExtract(file: string, dir: string, paths: ConfigPat
       if (e instanceof KeytoolError && current && !/nothing extracted$/.test(e.message)) throw new KeytoolError(`bundle item ${current}: ${e.message}; nothing extracted`);
       throw e;
     }
-    const names = new Set<string>();
-    for (const { item } of staged) {
-      const name = path.posix.basename(item.storePath);
-      if (names.has(name)) throw new KeytoolError(`${item.storePath} appears twice in the bundle; nothing extracted`);
-      names.add(name);
-      if (await exists(path.join(dir, name))) throw new KeytoolError(`'${path.join(dir, name)}' already exists; refusing to overwrite it; nothing extracted`);
+    const dests = new Set<string>();
+    for (const { item, dest } of staged) {
+      if (dests.has(dest)) throw new KeytoolError(`${item.storePath} appears twice in the bundle; nothing extracted`);
+      dests.add(dest);
+      if (await exists(dest)) throw new KeytoolError(`'${dest}' already exists; refusing to overwrite it; nothing extracted`);
     }
-    for (const { item, at } of staged) await moveIntoPlace(at, path.join(dir, path.posix.basename(item.storePath)));
+    for (const { at, dest } of staged) await moveIntoPlace(at, dest);
     moved = true;
-    for (const { item } of staged) s.stdout.write(`${path.join(dir, path.posix.basename(item.storePath))}\n`);
+    for (const { dest } of staged) s.stdout.write(`${dest}\n`);
     s.stderr.write(`${staged.length} item${staged.length === 1 ? '' : 's'} verified and extracted\n`);
     return 0;
   } finally {

@@ -14,6 +14,9 @@ export interface Streams {
   env: NodeJS.ProcessEnv;
 }
 
+/** Why a file cannot be read: strerror's words for ENOENT, else node's message. */
+export const whyUnreadable = (e: unknown): string => ((e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message);
+
 /** Chunks of a file, or of stdin for `-`. A chunk is valid until the next one is pulled. */
 export async function* input(file: string, streams: Streams): AsyncGenerator<Uint8Array> {
   if (file === '-') {
@@ -32,7 +35,7 @@ export async function* input(file: string, streams: Streams): AsyncGenerator<Uin
     if (st.isDirectory()) throw new KeytoolError(`${file} is a directory, not a file`);
   } catch (e) {
     if (e instanceof KeytoolError) throw e;
-    throw new KeytoolError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
+    throw new KeytoolError(`cannot read ${file}: ${whyUnreadable(e)}`);
   }
   let fd: number;
   try {

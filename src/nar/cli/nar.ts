@@ -6,13 +6,13 @@ import { toNixBase32 } from '../base32.js';
 import { NarParser, showPath } from '../reader.js';
 import { restoreNar } from '../restore.js';
 import { narStream } from '../writer.js';
-import { humanBytes, input, output, Progress, type Streams } from './io.js';
+import { humanBytes, input, output, Progress, whyUnreadable, type Streams } from './io.js';
 
 async function mustExist(p: string): Promise<void> {
   try {
     await lstat(p);
   } catch (e) {
-    throw new KeytoolError(`cannot archive '${p}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
+    throw new KeytoolError(`cannot archive '${p}': ${whyUnreadable(e)}`);
   }
 }
 
@@ -46,25 +46,25 @@ export async function narUnpack(file: string, dir: string, s: Streams): Promise<
   return 0;
 }
 
-export interface NarDigest {
+interface NarDigest {
   narHash: string;
   narSize: number;
   sha256: string;
 }
 
-export async function narDigest(path: string, s?: Streams): Promise<NarDigest> {
+async function narDigest(path: string, s: Streams): Promise<NarDigest> {
   await mustExist(path);
-  const progress = s ? new Progress(s.stderr) : undefined;
+  const progress = new Progress(s.stderr);
   const h = createHash('sha256');
   let size = 0;
   try {
     for await (const chunk of narStream(path, { reuseBuffers: true })) {
       h.update(chunk);
       size += chunk.length;
-      progress?.update(() => `hashing ${path}: ${humanBytes(size)}`);
+      progress.update(() => `hashing ${path}: ${humanBytes(size)}`);
     }
   } finally {
-    progress?.done();
+    progress.done();
   }
   const digest = h.digest();
   return { narHash: `sha256:${toNixBase32(digest)}`, narSize: size, sha256: digest.toString('hex') };

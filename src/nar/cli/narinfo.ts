@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../../fsutil/atomic.js';
 import { shortFingerprint } from '../../fingerprint.js';
 import { signNarinfo, verifyNarinfo, type NarinfoVerdict } from '../narinfo.js';
 import { trustedKeys } from './acl.js';
-import { Progress, type Streams } from './io.js';
+import { Progress, whyUnreadable, type Streams } from './io.js';
 
 /** A narinfo is a few hundred bytes; anything much larger is not one. */
 const MAX_NARINFO = 1 << 20;
@@ -30,7 +30,7 @@ async function readText(file: string, s: Streams): Promise<string> {
   try {
     st = await stat(file);
   } catch (e) {
-    throw new KeytoolError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
+    throw new KeytoolError(`cannot read ${file}: ${whyUnreadable(e)}`);
   }
   if (!st.isFile()) throw new KeytoolError(`${file} is not a regular file`);
   if (st.size > MAX_NARINFO) throw new KeytoolError(`${file}: too large to be a narinfo (${st.size} bytes)`);
