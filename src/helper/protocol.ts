@@ -58,7 +58,8 @@ const enum State {
 const describe = (byte: number): string =>
   byte === LF ? 'end of line' : byte >= 0x21 && byte <= 0x7e ? `'${String.fromCharCode(byte)}'` : `byte 0x${byte.toString(16).padStart(2, '0')}`;
 
-const latin1 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+/** Bytes as an ISO-8859-1 string (one char per byte), as the daemon's protocol is read. */
+export const latin1 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 
 export class RequestReader {
   private state = State.Command;

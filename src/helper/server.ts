@@ -12,8 +12,8 @@ import { configDir, configPaths, type ConfigPaths } from '../config.js';
 import { isAuthorized } from '../acl/acl.js';
 import { loadAcl } from '../acl/store.js';
 import { advancedString, parseSexp, printAdvanced, type Sexp, type SexpList } from '../sexp/index.js';
-import { checkSignature, keyPairFromSexp, publicKeyFromSexp, signHash, type KeyPair } from '../crypto/index.js';
-import type { ProtocolEvent } from './protocol.js';
+import { checkSignature, keyPairFromSexp, publicKeyFileFor, publicKeyFromSexp, signHash, type KeyPair } from '../crypto/index.js';
+import { latin1, type ProtocolEvent } from './protocol.js';
 import { strerror } from './strerror.js';
 
 export interface Reply {
@@ -30,8 +30,6 @@ export function encodeReply(reply: Reply): Buffer {
 
 const INVALID_COMMAND: Reply = { code: 404, payload: 'invalid command' };
 const fail = (message: string): Reply => ({ code: 500, payload: `${message}\n` });
-
-const latin1 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 
 /** A possibly huge argument, shortened for quoting in a message. */
 const quote = (s: string, max = 80): string => (s.length > max ? `${s.slice(0, max)}...` : s);
@@ -180,7 +178,7 @@ export class Session {
     if (keyFile.includes('\0')) return failed('the file name contains a NUL byte');
     if (keyFile.length < 4) return failed('the file name is too short to name its public key (.sec replaced by .pub)');
     // Like Guix: the public key is the same name with its last four characters replaced by `.pub`.
-    const pubFile = `${keyFile.slice(0, -4)}.pub`;
+    const pubFile = publicKeyFileFor(keyFile);
     const texts: Buffer[] = [];
     for (const file of [keyFile, pubFile]) {
       try {
