@@ -11,6 +11,7 @@ import { closeSync, constants, linkSync, openSync, readFileSync, statSync, unlin
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { KeytoolError } from '../errors.js';
+import { sleepMs } from './sleep.js';
 
 export interface LockOptions {
   /** Give up after this many milliseconds (default 30 s, or $KEYTOOL_LOCK_TIMEOUT in seconds). */
@@ -24,13 +25,6 @@ const BREAK_LOCK_STALE_MS = 10_000;
 
 /** Locks this process holds, with their nesting depth: taking a held lock again is a no-op. */
 const held = new Map<string, number>();
-
-// Created on first use: the helper's V8 start-up snapshot cannot hold a SharedArrayBuffer.
-let sleeper: Int32Array | undefined;
-function sleepMs(ms: number): void {
-  sleeper ??= new Int32Array(new SharedArrayBuffer(4));
-  Atomics.wait(sleeper, 0, 0, ms);
-}
 
 interface Owner {
   /** 0 when the file does not hold a PID (not written by keytool). */

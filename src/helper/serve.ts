@@ -7,10 +7,7 @@ import { Socket } from 'node:net';
 import { RequestReader } from './protocol.js';
 import { encodeReply, type Session } from './server.js';
 import { fullGc, GC_EVERY } from './gc.js';
-
-// Made on first use: SharedArrayBuffer does not exist while the start-up snapshot is built.
-let sleeper: Int32Array | undefined;
-const pause = (ms: number): void => void Atomics.wait((sleeper ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, ms);
+import { sleepMs } from '../fsutil/sleep.js';
 
 /** Why the output ended early (the daemon went away): stop serving, quietly. */
 class OutputClosed extends Error {}
@@ -22,7 +19,7 @@ function writeAll(fd: number, bytes: Uint8Array): void {
       off += writeSync(fd, bytes, off, bytes.length - off);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN') pause(1);
+      if (code === 'EAGAIN') sleepMs(1);
       else if (code === 'EINTR') continue;
       else throw new OutputClosed(code ?? 'write failed');
     }
