@@ -16,6 +16,9 @@ export function colourFor(stream: NodeJS.WritableStream, env: NodeJS.ProcessEnv)
   return Boolean((stream as { isTTY?: boolean }).isTTY) && !env.NO_COLOR && env.TERM !== 'dumb';
 }
 
+/** `--acl FILE`, for the commands that check signatures against an ACL. */
+export const aclOption = () => Option.String('--acl', { description: 'check against this ACL file instead of the configuration directory\'s' });
+
 export abstract class KeytoolCommand extends Command {
   configDirOption = Option.String('--config-dir', {
     description: 'Guix configuration directory (default: $GUIX_CONFIGURATION_DIRECTORY, else /etc/guix)',

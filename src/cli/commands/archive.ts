@@ -1,9 +1,8 @@
 import { Command, Option } from 'clipanion';
-import { KeytoolCommand } from '../base.js';
+import { aclOption, KeytoolCommand } from '../base.js';
 import { streamsOf } from './nar.js';
 
 const storeDirOption = () => Option.String('--store-dir', { description: 'store directory items must be in (default: $NIX_STORE_DIR, else /gnu/store)' });
-const aclOption = () => Option.String('--acl', { description: 'check against this ACL file instead of the configuration directory\'s' });
 
 export class ArchiveExportCommand extends KeytoolCommand {
   static override paths = [['archive', 'export']];

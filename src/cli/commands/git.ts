@@ -7,6 +7,8 @@ function gitIo(c: Command) {
   return { stdout: c.context.stdout, stderr: c.context.stderr, env: c.context.env ?? process.env, cwd: process.cwd() };
 }
 
+const repositoryOption = () => Option.String('-r,--repository', { description: 'the repository (default: the one containing the current directory)' });
+
 export class GitAuthenticateCommand extends Command {
   static override paths = [['git', 'authenticate']];
   static override usage = Command.Usage({
@@ -26,7 +28,7 @@ export class GitAuthenticateCommand extends Command {
     ],
   });
 
-  repository = Option.String('-r,--repository', { description: 'the repository (default: the one containing the current directory)' });
+  repository = repositoryOption();
   keyring = Option.String('-k,--keyring', { description: 'branch holding the OpenPGP keys (default: configured, else "keyring")' });
   end = Option.String('-e,--end', { description: 'last commit to authenticate (default: HEAD)' });
   cacheKey = Option.String('--cache-key', { description: 'cache file name under ~/.cache/guix/authentication' });
@@ -63,7 +65,7 @@ export class GitAuthorizationsCommand extends Command {
     ],
   });
 
-  repository = Option.String('-r,--repository', { description: 'the repository (default: the one containing the current directory)' });
+  repository = repositoryOption();
   keyring = Option.String('-k,--keyring', { description: 'keyring branch for the `add` check (default: configured, else "keyring")' });
   file = Option.String('--file', { description: 'the authorizations file to read or edit (default: .guix-authorizations of the repository)' });
   name = Option.String('--name', { description: 'name recorded with an added key' });

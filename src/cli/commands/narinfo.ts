@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion';
-import { KeytoolCommand } from '../base.js';
+import { aclOption, KeytoolCommand } from '../base.js';
 import { streamsOf } from './nar.js';
 
 export class NarinfoSignCommand extends KeytoolCommand {
@@ -41,7 +41,7 @@ export class NarinfoVerifyCommand extends KeytoolCommand {
   });
 
   json = Option.Boolean('--json', false, { description: 'one JSON object per narinfo' });
-  acl = Option.String('--acl', { description: 'check against this ACL file instead of the configuration directory\'s' });
+  acl = aclOption();
   files = Option.Rest({ name: 'FILE|DIR', required: 1 });
 
   async execute(): Promise<number> {
