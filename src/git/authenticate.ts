@@ -11,10 +11,10 @@ import { KeytoolError } from '../errors.js';
 import { addToCache, readCache } from './cache.js';
 import { readAuthorizations } from './authorizations.js';
 import { loadKeyring } from './keyring.js';
-import { GitError, parseCommit, type Commit, type Repository } from './objects.js';
+import type { Commit, Repository } from './objects.js';
 import {
   formatFingerprint, hex, OpenPGPError, readSignature, verifySignature, verifyJob, HASH_ALGORITHMS,
-  type Keyring, type PublicKeyPacket,
+  type Keyring, type PublicKeyPacket, type SignaturePacket,
 } from './openpgp/index.js';
 import { VerifyPool } from './verify-pool.js';
 
@@ -165,6 +165,12 @@ class Checker {
     return result;
   }
 
+  /** The keyring's key for `sig`'s issuer: by fingerprint when the signature names one, else by key ID. */
+  private async issuerKey(sig: SignaturePacket): Promise<PublicKeyPacket | undefined> {
+    const keyring = await this.keyring();
+    return sig.issuerFingerprint ? keyring.lookupByFingerprint(sig.issuerFingerprint) : sig.issuerKeyId ? keyring.lookupById(sig.issuerKeyId) : undefined;
+  }
+
   /** The key that signed `commit`, after checking the signature (Guix's commit-signing-key). */
   async signingKey(commit: Commit, disallowSha1: boolean): Promise<PublicKeyPacket> {
     const id = commit.oid;
@@ -180,8 +186,7 @@ class Checker {
     if (sig.hashName === 'md5' || (disallowSha1 && sig.hashName === 'sha1')) {
       throw new AuthenticationError(`commit ${id} has a ${sig.hashName} signature, which is not permitted`, id);
     }
-    const keyring = await this.keyring();
-    const key = sig.issuerFingerprint ? keyring.lookupByFingerprint(sig.issuerFingerprint) : sig.issuerKeyId ? keyring.lookupById(sig.issuerKeyId) : undefined;
+    const key = await this.issuerKey(sig);
     if (!key) {
       const issuer = sig.issuerFingerprint ?? sig.issuerKeyId;
       if (!issuer) throw new AuthenticationError(`commit ${id} has a signature that names no issuer key`, id);
@@ -204,8 +209,7 @@ class Checker {
     if (!pool || !commit.signature) return;
     const p = (async () => {
       const sig = readSignature(commit.signature!);
-      const keyring = await this.keyring();
-      const key = sig.issuerFingerprint ? keyring.lookupByFingerprint(sig.issuerFingerprint) : sig.issuerKeyId ? keyring.lookupById(sig.issuerKeyId) : undefined;
+      const key = await this.issuerKey(sig);
       if (!key) return undefined;
       const job = verifyJob(sig, key, commit.signedData);
       return job ? pool.verify(job) : undefined;
@@ -268,9 +272,7 @@ export async function authenticateRepository(options: AuthenticateOptions): Prom
         const id = order[requested]!;
         checker.authorizationsBlob(id);
         for (const p of parents.get(id)!) checker.authorizationsBlob(p);
-        const p = repo.objects.get(id).then((o) => {
-          if (!o || o.type !== 'commit') throw new GitError(`object not found - no match for id (${id})`);
-          const commit = parseCommit(id, o.content!);
+        const p = repo.readCommit(id).then((commit) => {
           checker.precompute(commit);
           return commit;
         });
