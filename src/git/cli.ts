@@ -5,13 +5,13 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { KeytoolError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic.js';
-import { AuthenticationError, authenticateRepository, AUTHORIZATIONS_FILE } from './authenticate.js';
+import { authenticateRepository, AUTHORIZATIONS_FILE } from './authenticate.js';
 import { addAuthorization, EMPTY_AUTHORIZATIONS, normalizeFingerprint, parseAuthorizations, readAuthorizations, removeAuthorization } from './authorizations.js';
 import { repositoryCacheKey } from './cache.js';
 import { installHooks, keytoolProgram } from './hooks.js';
 import { loadKeyring } from './keyring.js';
 import { GitError, Repository } from './objects.js';
-import { formatFingerprint, hex } from './openpgp/index.js';
+import { formatFingerprint } from './openpgp/index.js';
 
 export interface GitIO {
   stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -38,6 +38,15 @@ export function parseSigner(s: string): Uint8Array {
   const h = s.replace(/\s+/g, '');
   if (h.length !== 40) throw new KeytoolError(`${s}: wrong length for OpenPGP fingerprint`);
   return new Uint8Array(Buffer.from(h, 'hex'));
+}
+
+function openRepository(io: GitIO, repository: string | undefined): Promise<Repository> {
+  return Repository.open(path.resolve(io.cwd, repository ?? '.'));
+}
+
+/** The keyring branch: as given, else as configured for `branch`, else "keyring". */
+async function keyringBranch(repo: Repository, branch: string | undefined, given: string | undefined): Promise<string> {
+  return given ?? (await configured(repo, branch, 'keyring')) ?? 'keyring';
 }
 
 async function configured(repo: Repository, branch: string | undefined, key: string): Promise<string | undefined> {
@@ -70,10 +79,10 @@ export async function gitAuthenticate(io: GitIO, a: AuthenticateArgs): Promise<n
   let repo: Repository | undefined;
   let progress: Progress | undefined;
   try {
-    repo = await Repository.open(path.resolve(io.cwd, a.repository ?? '.'));
+    repo = await openRepository(io, a.repository);
     const branch = await repo.currentBranch();
     // First, so that the post-merge hook does nothing on the keyring branch.
-    const keyringReference = a.keyring ?? (await configured(repo, branch, 'keyring')) ?? 'keyring';
+    const keyringReference = await keyringBranch(repo, branch, a.keyring);
     if (branch !== undefined && branch === keyringReference) {
       info(`current branch '${branch}' is the keyring branch; doing nothing`);
       return 0;
@@ -173,7 +182,7 @@ export async function gitAuthorizations(io: GitIO, a: AuthorizationsArgs): Promi
     let file: string;
     if (a.file !== undefined) file = path.resolve(io.cwd, a.file);
     else {
-      repo = await Repository.open(path.resolve(io.cwd, a.repository ?? '.'));
+      repo = await openRepository(io, a.repository);
       if (!repo.workTree) throw new KeytoolError('bare repository: give the file to edit with --file');
       file = path.join(repo.workTree, AUTHORIZATIONS_FILE);
     }
@@ -192,21 +201,23 @@ export async function gitAuthorizations(io: GitIO, a: AuthorizationsArgs): Promi
     const fpr = normalizeFingerprint(a.fingerprint!, 'fingerprint');
     if (a.action === 'add') {
       if (fpr.length !== 40) throw new KeytoolError(`${a.fingerprint}: wrong length for OpenPGP fingerprint`);
+      const fprBytes = Buffer.from(fpr, 'hex');
+      const shown = formatFingerprint(fprBytes);
       let primary: string | undefined;
       if (!a.force) {
-        repo ??= await Repository.open(path.resolve(io.cwd, a.repository ?? '.'));
-        const keyringReference = a.keyring ?? (await configured(repo, await repo.currentBranch(), 'keyring')) ?? 'keyring';
+        repo ??= await openRepository(io, a.repository);
+        const keyringReference = await keyringBranch(repo, await repo.currentBranch(), a.keyring);
         const keyring = await loadKeyring(repo, keyringReference);
-        const key = keyring.lookupByFingerprint(Buffer.from(fpr, 'hex'));
-        if (!key) throw new KeytoolError(`key ${formatFingerprint(Buffer.from(fpr, 'hex'))} is not in the keyring branch '${keyringReference}'; add its '.key' file there first`);
+        const key = keyring.lookupByFingerprint(fprBytes);
+        if (!key) throw new KeytoolError(`key ${shown} is not in the keyring branch '${keyringReference}'; add its '.key' file there first`);
         if (key.primary) primary = formatFingerprint(key.primary.fingerprint);
         else if ([...keyring.keys()].some((k) => k.primary === key)) {
           io.stderr.write(`keytool: warning: key ${formatFingerprint(key.fingerprint)} has subkeys; commits signed with a subkey need the subkey's fingerprint listed\n`);
         }
       }
-      const updated = addAuthorization(text ?? EMPTY_AUTHORIZATIONS, { fingerprint: formatFingerprint(Buffer.from(fpr, 'hex')), name: a.name, primary }, file);
+      const updated = addAuthorization(text ?? EMPTY_AUTHORIZATIONS, { fingerprint: shown, name: a.name, primary }, file);
       writeFileAtomic(file, Buffer.from(updated, 'utf8'), { mode: 0o644 });
-      io.stderr.write(`keytool: authorized ${formatFingerprint(Buffer.from(fpr, 'hex'))}${a.name ? ` (${a.name})` : ''} in ${file}\n`);
+      io.stderr.write(`keytool: authorized ${shown}${a.name ? ` (${a.name})` : ''} in ${file}\n`);
       return 0;
     }
     if (text === undefined) throw new KeytoolError(`${file}: No such file or directory`);
@@ -221,5 +232,3 @@ export async function gitAuthorizations(io: GitIO, a: AuthorizationsArgs): Promi
     repo?.close();
   }
 }
-
-export { hex, AuthenticationError };
