@@ -1,7 +1,7 @@
 // Keys for the archive tests: the spec's A.1 test key, and libgcrypt-made keys from
 // test/fixtures/signatures.json (the team's copy of the shared vectors, made by Debian's
 // libgcrypt 1.10.1 through gcry-oracle.c; see test/fixtures/README.md).
-import { readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { keyPairFromSexp } from '../../src/crypto/index.js';
@@ -40,4 +40,22 @@ interface VectorKey {
 }
 export function libgcryptKeys(): VectorKey[] {
   return JSON.parse(readFileSync(path.join(here, '..', 'fixtures', 'signatures.json'), 'utf8')).keys as VectorKey[];
+}
+
+/** The interop tests' keys: the first vector key of each label, Ed25519 left out. */
+export function interopKeys(): VectorKey[] {
+  const seen = new Set<string>();
+  return libgcryptKeys().filter((k) => k.label !== 'eddsa-ed25519' && !seen.has(k.label) && seen.add(k.label));
+}
+
+/** Write `k` as DIR/k.sec and DIR/k.pub (for the oracle); returns the texts and file names. */
+export function writeVectorKey(dir: string, k: VectorKey): { sec: Buffer; pub: Buffer; secFile: string; pubFile: string } {
+  const sec = Buffer.from(k.secret_key_file, 'hex');
+  const pub = Buffer.from(k.public_key_file, 'hex');
+  mkdirSync(dir, { recursive: true });
+  const secFile = path.join(dir, 'k.sec');
+  const pubFile = path.join(dir, 'k.pub');
+  writeFileSync(secFile, sec);
+  writeFileSync(pubFile, pub);
+  return { sec, pub, secFile, pubFile };
 }
