@@ -1,7 +1,7 @@
 // Colour on or off for the whole editor (off with NO_COLOR, TERM=dumb or when asked), and the
 // terminal's size, followed as it is resized.
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
-import { Box, Text, useStdout } from 'ink';
+import { Box, Text, useStdout, type TextProps } from 'ink';
 import { wordWrap } from './text.js';
 
 export const ThemeContext = createContext<{ colour: boolean }>({ colour: false });
@@ -10,27 +10,21 @@ export const useColour = (): boolean => useContext(ThemeContext).colour;
 
 type Tone = 'accent' | 'ok' | 'error' | 'warn' | 'dim' | 'strong' | 'selected' | 'plain';
 
+const TONES: Record<Tone, TextProps> = {
+  accent: { color: 'cyan' },
+  ok: { color: 'green' },
+  error: { color: 'red', bold: true },
+  warn: { color: 'yellow' },
+  dim: { dimColor: true },
+  strong: { bold: true },
+  selected: { inverse: true },
+  plain: {},
+};
+
 /** Text styled by meaning; with colour off it is plain text, no escape sequences at all. */
 export function Styled({ tone = 'plain', children, wrap }: { tone?: Tone; children: ReactNode; wrap?: 'wrap' | 'truncate-end' }) {
-  const colour = useColour();
-  const w = wrap ?? 'truncate-end';
-  if (!colour || tone === 'plain') return <Text wrap={w}>{children}</Text>;
-  switch (tone) {
-    case 'accent':
-      return <Text wrap={w} color="cyan">{children}</Text>;
-    case 'ok':
-      return <Text wrap={w} color="green">{children}</Text>;
-    case 'error':
-      return <Text wrap={w} color="red" bold>{children}</Text>;
-    case 'warn':
-      return <Text wrap={w} color="yellow">{children}</Text>;
-    case 'dim':
-      return <Text wrap={w} dimColor>{children}</Text>;
-    case 'strong':
-      return <Text wrap={w} bold>{children}</Text>;
-    case 'selected':
-      return <Text wrap={w} inverse>{children}</Text>;
-  }
+  const style = useColour() ? TONES[tone] : TONES.plain;
+  return <Text wrap={wrap ?? 'truncate-end'} {...style}>{children}</Text>;
 }
 
 export interface Size {
