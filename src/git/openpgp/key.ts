@@ -2,6 +2,7 @@
 // algorithms Guix can verify (RSA, DSA, EdDSA on Ed25519), a node:crypto KeyObject made once
 // and reused for every signature (the speed of long histories depends on it).
 import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { OpenPGPError } from './errors.js';
 import { Reader } from './packets.js';
 
@@ -142,9 +143,8 @@ export function keyObject(key: PublicKeyPacket): KeyObject {
   return (key.keyObject ??= createKeyObject(keySpec(key)));
 }
 
-export function hex(b: Uint8Array): string {
-  return Buffer.from(b).toString('hex');
-}
+/** Lower-case hex of `b`. */
+export const hex = bytesToHex;
 
 /**
  * Guix's display of a fingerprint: ten groups of four upper-case hex digits, a double space in
