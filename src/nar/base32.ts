@@ -3,10 +3,10 @@
 // little-endian bit string whose highest 5-bit group is printed first.
 import { KeytoolError } from '../errors.js';
 
-export const NIX_BASE32_ALPHABET = '0123456789abcdfghijklmnpqrsvwxyz';
+const NIX_BASE32_ALPHABET = '0123456789abcdfghijklmnpqrsvwxyz';
 
 /** Length of the Nix base32 form of `byteLength` bytes (52 for SHA-256). */
-export const nixBase32Length = (byteLength: number): number => Math.ceil((byteLength * 8) / 5);
+const nixBase32Length = (byteLength: number): number => Math.ceil((byteLength * 8) / 5);
 
 export function toNixBase32(bytes: Uint8Array): string {
   let out = '';

@@ -11,7 +11,7 @@ import { narStream, type NarWriteOptions } from './writer.js';
 import { concatBytes, latin1, str, u64 } from './wire.js';
 
 /** "NIXE": the daemon's export magic, after the nar. */
-export const EXPORT_MAGIC = 0x4558494e;
+const EXPORT_MAGIC = 0x4558494e;
 
 export interface ExportItem {
   storePath: string;
@@ -82,7 +82,7 @@ export interface BundleLimits extends NarLimits {
   maxSignature?: number;
 }
 
-export function* bundleGrammar(cursor: Cursor, emit: (e: BundleEvent) => void, limits: BundleLimits = {}): Grammar<number> {
+function* bundleGrammar(cursor: Cursor, emit: (e: BundleEvent) => void, limits: BundleLimits = {}): Grammar<number> {
   const dir = limits.storeDir ?? DEFAULT_STORE_DIR;
   const maxSignature = limits.maxSignature ?? 65536;
   const fail = (reason: string, at: number): never => {

@@ -25,7 +25,7 @@ export interface Cursor {
   tap?: (bytes: Uint8Array) => void;
 }
 
-export class Feeder<T> {
+class Feeder<T> {
   readonly cursor: Cursor = { offset: 0, eofMessage: 'unexpected end of input' };
   private chunks: Uint8Array[] = [];
   private head = 0; // bytes already consumed from chunks[0]

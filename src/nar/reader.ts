@@ -28,7 +28,7 @@ const MAX_CHUNK = 1 << 20;
 const dec = new TextDecoder('utf-8', { fatal: true });
 
 /** Bytes for a message: UTF-8 when valid, else Latin-1 with non-printing bytes as \xNN. */
-export function showBytes(b: Uint8Array): string {
+function showBytes(b: Uint8Array): string {
   let s: string;
   try {
     s = dec.decode(b);
@@ -66,7 +66,7 @@ export function* readString(cursor: Cursor, max: number, what = 'string'): Gramm
   return bytes;
 }
 
-export function* readPadding(cursor: Cursor, len: number): Grammar<void> {
+function* readPadding(cursor: Cursor, len: number): Grammar<void> {
   const pad = padLength(len);
   if (!pad) return;
   const start = cursor.offset;

@@ -21,7 +21,7 @@ export interface SignatureVerdict {
 }
 
 /** The hash bytes the signature's `(data ... (hash ALGO VALUE))` claims, if any. */
-export function signedHash(sig: Sexp): Uint8Array | undefined {
+function signedHash(sig: Sexp): Uint8Array | undefined {
   const data = findToken(sig, 'data');
   const hash = data && findToken(data, 'hash');
   const value = hash && nth(hash, 2);
