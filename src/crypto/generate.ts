@@ -11,6 +11,7 @@ import { findToken, parseSexp } from '../sexp/index.js';
 import { atom, atomText, isAtom, isList, list, type Sexp, type SexpList } from '../sexp/model.js';
 import { ed25519PublicFromSecret } from './ecdsa-ed25519.js';
 import { curveByBits, curveByName } from './curves.js';
+import { flagsOf, paramText } from './keys.js';
 import { weierstrassPublicFromSecret, type WeierstrassCurve } from './ecdsa-weierstrass.js';
 import { bigIntToStd, bytesToBigInt, invert } from './mpi.js';
 
@@ -19,11 +20,6 @@ export const DEFAULT_GENKEY = '(genkey (ecdsa (curve Ed25519) (flags rfc6979)))'
 const fail = (why: string): never => {
   throw new KeytoolError(`key generation failed: ${why}`);
 };
-
-function paramText(algo: SexpList, name: string): string | undefined {
-  const v = findToken(algo, name)?.items[1];
-  return isAtom(v) ? atomText(v) : undefined;
-}
 
 /**
  * A new key pair for genkey parameters (an S-expression, or its text). Returns the two lists
@@ -54,8 +50,7 @@ export function generateKeyPair(params: Sexp | string = DEFAULT_GENKEY): { publi
 }
 
 function generateEcc(algo: SexpList): { publicKey: SexpList; secretKey: SexpList } {
-  const flags = findToken(algo, 'flags')?.items.slice(1).filter(isAtom).map(atomText) ?? [];
-  if (flags.includes('eddsa')) fail('EdDSA keys ((flags eddsa)) cannot sign Guix\'s data; use `(genkey (ecdsa (curve Ed25519) (flags rfc6979)))`');
+  if ((flagsOf(algo) ?? []).includes('eddsa')) fail('EdDSA keys ((flags eddsa)) cannot sign Guix\'s data; use `(genkey (ecdsa (curve Ed25519) (flags rfc6979)))`');
   const curveName = paramText(algo, 'curve');
   const nbits = paramText(algo, 'nbits');
   let printed: string;

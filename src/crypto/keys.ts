@@ -9,8 +9,8 @@ import { ecdsaSign, ecdsaVerify, type EcdsaGroup } from './ecdsa.js';
 import { decodeEd25519Point, ed25519Group, ed25519PointsEqual, ed25519PublicFromSecret, prepareEdPoint, warmEd25519, type EdPoint } from './ecdsa-ed25519.js';
 import { curveByName, type CurveInfo } from './curves.js';
 import { decodeWeierstrassPoint, weierstrassPublicFromSecret, type WeierstrassCurve } from './ecdsa-weierstrass.js';
-import { readData } from './data.js';
-import { bigIntToBytes, bytesToBigInt } from './mpi.js';
+import { readData, type Encoding, type HashData } from './data.js';
+import { bigIntToBytes, bytesToBigInt, significantLength } from './mpi.js';
 import { RsaPrivate, RsaPublic } from './rsa.js';
 
 export interface PublicKey {
@@ -57,6 +57,11 @@ function param(algo: SexpList, name: string): SexpAtom | undefined {
   return isAtom(v) ? v : undefined;
 }
 
+/** The text of that atom (genkey parameters such as `(curve NAME)`, `(nbits N)`). */
+export function paramText(algo: SexpList, name: string): string | undefined {
+  return text(param(algo, name));
+}
+
 function requireParam(algo: SexpList, name: string, what: string): SexpAtom {
   const v = param(algo, name);
   if (!v) throw new KeytoolError(`${what} has no (${name} ...) parameter`);
@@ -64,7 +69,7 @@ function requireParam(algo: SexpList, name: string, what: string): SexpAtom {
 }
 
 /** `(flags a b ...)` of a key or data list, as names. */
-function flagsOf(l: SexpList): string[] | undefined {
+export function flagsOf(l: SexpList): string[] | undefined {
   const f = findToken(l, 'flags');
   return f?.items.slice(1).filter(isAtom).map(atomText);
 }
@@ -88,20 +93,13 @@ function algorithmList(s: Sexp, token: 'public-key' | 'private-key', what: strin
 
 /** The curve of an ECC key list; KeytoolError for EdDSA, unknown or missing curves. */
 function eccCurve(algo: SexpList, what: string, eddsaMessage: string): CurveInfo & { kind: 'ed25519' | 'weierstrass' } {
-  const name = text(findToken(algo, 'curve')?.items[1]);
+  const name = paramText(algo, 'curve');
   if (name === undefined) throw new KeytoolError(`${what} names no curve: expected (curve NAME); explicit curve parameters are not supported`);
   if ((flagsOf(algo) ?? []).includes('eddsa') || text(algo.items[0]) === 'eddsa') throw new KeytoolError(eddsaMessage);
   const info = curveByName(name);
   if (!info) throw new KeytoolError(`${what} uses an unknown elliptic curve '${name}'`);
   if (info.kind === 'eddsa-only') throw new KeytoolError(`${what} is an ${info.name} key, which libgcrypt uses only for EdDSA: ${eddsaMessage}`);
   return info;
-}
-
-/** Length of a big-endian number without its leading zero bytes. */
-function significantLength(b: Uint8Array): number {
-  let i = 0;
-  while (i < b.length && b[i] === 0) i++;
-  return b.length - i;
 }
 
 /** The values of `(sig-val (ALGO (name #..#) ...))` in `names` order, or why they cannot be read. */
@@ -120,13 +118,50 @@ function sigValAtoms(sigVal: SexpList, algos: readonly string[], names: readonly
   return out;
 }
 
+/** What every key class shares: `verify` is `problem` saying nothing, and `problem` reads the
+ *  data and turns anything thrown into a reason; `check` is the algorithm's part. */
+abstract class KeyBase implements PublicKey {
+  abstract readonly sexp: SexpList;
+  abstract readonly kind: string;
+  abstract readonly description: string;
+  abstract prepare(now?: boolean): void;
+  protected abstract check(h: HashData, sigVal: SexpList): string | undefined;
+
+  verify(data: SexpList, sigVal: SexpList): boolean {
+    return this.problem(data, sigVal) === undefined;
+  }
+
+  problem(data: SexpList, sigVal: SexpList): string | undefined {
+    try {
+      const h = readData(data);
+      return typeof h === 'string' ? h : this.check(h, sigVal);
+    } catch (e) {
+      return `verification failed: ${(e as Error).message}`;
+    }
+  }
+}
+
+/** The hash of `data` for signing, or KeytoolError when it is unusable or not `encoding`. */
+function hashToSign(data: SexpList, encoding: Encoding, refusal: string): HashData {
+  const h = readData(data);
+  if (typeof h === 'string') throw new KeytoolError(`cannot sign: ${h}`);
+  if (h.encoding !== encoding) throw new KeytoolError(`cannot sign: ${refusal}`);
+  return h;
+}
+
+/** The refusal for an algorithm keytool does not read. */
+function unsupportedAlgorithm(what: string, name: string): never {
+  if (name === 'dsa' || name === 'elg') throw new KeytoolError(`${what} is a ${name.toUpperCase()} key, which keytool does not support (ECDSA and RSA only)`);
+  throw new KeytoolError(`${what} uses an unknown algorithm '${name}'`);
+}
+
 // ---------------------------------------------------------------------------------------------
 // ECDSA keys
 
 /** Verifications of one key after which its table is built without being asked. */
 const AUTO_PREPARE_AFTER = 2;
 
-class EcdsaPublicKey<P> implements PublicKey {
+class EcdsaPublicKey<P> extends KeyBase {
   private uses = 0;
   private wanted = false;
   constructor(
@@ -136,36 +171,28 @@ class EcdsaPublicKey<P> implements PublicKey {
     readonly group: EcdsaGroup<P>,
     readonly point: P,
     private readonly precompute: () => void,
-  ) {}
+  ) {
+    super();
+  }
 
   prepare(now = false): void {
     this.wanted = true;
     if (now) this.precompute();
   }
 
-  verify(data: SexpList, sigVal: SexpList): boolean {
-    return this.problem(data, sigVal) === undefined;
-  }
-
-  problem(data: SexpList, sigVal: SexpList): string | undefined {
-    try {
-      const h = readData(data);
-      if (typeof h === 'string') return h;
-      // libgcrypt 1.10.1 takes pss like raw here; pkcs1 fails ("Provided object is too short").
-      if (h.encoding === 'pkcs1') return 'ECDSA data cannot have (flags pkcs1) (libgcrypt: Provided object is too short)';
-      if (h.encoding === 'oaep') return 'ECDSA data cannot have (flags oaep) (libgcrypt: Conflicting use)';
-      const rs = sigValAtoms(sigVal, ['ecdsa', 'ecc'], ['r', 's']);
-      if (typeof rs === 'string') return rs;
-      if (this.wanted || ++this.uses >= AUTO_PREPARE_AFTER) this.precompute();
-      // A number with more significant bytes than n is out of range: say so before converting
-      // a possibly huge atom.
-      const nBytes = Math.ceil(this.group.qbits / 8);
-      if (rs.some((b) => significantLength(b) > nBytes)) return 'bad signature: r or s is not below n';
-      const ok = ecdsaVerify(this.group, this.point, h.value, { r: bytesToBigInt(rs[0]!), s: bytesToBigInt(rs[1]!) });
-      return ok ? undefined : 'bad signature';
-    } catch (e) {
-      return `verification failed: ${(e as Error).message}`;
-    }
+  protected check(h: HashData, sigVal: SexpList): string | undefined {
+    // libgcrypt 1.10.1 takes pss like raw here; pkcs1 fails ("Provided object is too short").
+    if (h.encoding === 'pkcs1') return 'ECDSA data cannot have (flags pkcs1) (libgcrypt: Provided object is too short)';
+    if (h.encoding === 'oaep') return 'ECDSA data cannot have (flags oaep) (libgcrypt: Conflicting use)';
+    const rs = sigValAtoms(sigVal, ['ecdsa', 'ecc'], ['r', 's']);
+    if (typeof rs === 'string') return rs;
+    if (this.wanted || ++this.uses >= AUTO_PREPARE_AFTER) this.precompute();
+    // A number with more significant bytes than n is out of range: say so before converting
+    // a possibly huge atom.
+    const nBytes = Math.ceil(this.group.qbits / 8);
+    if (rs.some((b) => significantLength(b) > nBytes)) return 'bad signature: r or s is not below n';
+    const ok = ecdsaVerify(this.group, this.point, h.value, { r: bytesToBigInt(rs[0]!), s: bytesToBigInt(rs[1]!) });
+    return ok ? undefined : 'bad signature';
   }
 }
 
@@ -224,13 +251,14 @@ function eccPublicKey(key: SexpList, algo: SexpList, what: string): PublicKey {
 // ---------------------------------------------------------------------------------------------
 // RSA keys
 
-class RsaPublicKey implements PublicKey {
+class RsaPublicKey extends KeyBase {
   readonly kind = 'rsa';
   readonly description: string;
   constructor(
     readonly sexp: SexpList,
     readonly rsa: RsaPublic,
   ) {
+    super();
     this.description = `RSA-${rsa.bits}`;
   }
 
@@ -238,21 +266,11 @@ class RsaPublicKey implements PublicKey {
     this.rsa.prepare(); // the OpenSSL key object: cheap
   }
 
-  verify(data: SexpList, sigVal: SexpList): boolean {
-    return this.problem(data, sigVal) === undefined;
-  }
-
-  problem(data: SexpList, sigVal: SexpList): string | undefined {
-    try {
-      const h = readData(data);
-      if (typeof h === 'string') return h;
-      if (h.encoding !== 'pkcs1') return `RSA data must have (flags pkcs1), not ${h.encoding}`;
-      const s = sigValAtoms(sigVal, ['rsa'], ['s']);
-      if (typeof s === 'string') return s;
-      return this.rsa.problem(h.algo, h.value, s[0]!);
-    } catch (e) {
-      return `verification failed: ${(e as Error).message}`;
-    }
+  protected check(h: HashData, sigVal: SexpList): string | undefined {
+    if (h.encoding !== 'pkcs1') return `RSA data must have (flags pkcs1), not ${h.encoding}`;
+    const s = sigValAtoms(sigVal, ['rsa'], ['s']);
+    if (typeof s === 'string') return s;
+    return this.rsa.problem(h.algo, h.value, s[0]!);
   }
 }
 
@@ -307,11 +325,8 @@ function makePublicKey(key: SexpList, algo: SexpList, name: string): PublicKey {
       const { n, e } = rsaNumbers(algo, what);
       return new RsaPublicKey(key, new RsaPublic(n, e));
     }
-    case 'dsa':
-    case 'elg':
-      throw new KeytoolError(`${what} is a ${name.toUpperCase()} key, which keytool does not support (ECDSA and RSA only)`);
     default:
-      throw new KeytoolError(`${what} uses an unknown algorithm '${name}'`);
+      return unsupportedAlgorithm(what, name);
   }
 }
 
@@ -351,9 +366,7 @@ export function keyPairFromSexp(secret: Sexp, pub: Sexp): KeyPair {
       return {
         publicKey,
         sign(data) {
-          const h = readData(data);
-          if (typeof h === 'string') throw new KeytoolError(`cannot sign: ${h}`);
-          if (h.encoding !== 'raw') throw new KeytoolError('cannot sign: ECDSA data must have (flags rfc6979)');
+          const h = hashToSign(data, 'raw', 'ECDSA data must have (flags rfc6979)');
           let sig;
           try {
             sig = ecdsaSign(group, d, h.value);
@@ -380,9 +393,7 @@ export function keyPairFromSexp(secret: Sexp, pub: Sexp): KeyPair {
       return {
         publicKey,
         sign(data) {
-          const h = readData(data);
-          if (typeof h === 'string') throw new KeytoolError(`cannot sign: ${h}`);
-          if (h.encoding !== 'pkcs1') throw new KeytoolError('cannot sign: RSA data must have (flags pkcs1)');
+          const h = hashToSign(data, 'pkcs1', 'RSA data must have (flags pkcs1)');
           try {
             return list('sig-val', list('rsa', list('s', atom(priv.sign(h.algo, h.value)))));
           } catch (err) {
@@ -391,11 +402,8 @@ export function keyPairFromSexp(secret: Sexp, pub: Sexp): KeyPair {
         },
       };
     }
-    case 'dsa':
-    case 'elg':
-      throw new KeytoolError(`${what} is a ${name.toUpperCase()} key, which keytool does not support (ECDSA and RSA only)`);
     default:
-      throw new KeytoolError(`${what} uses an unknown algorithm '${name}'`);
+      return unsupportedAlgorithm(what, name);
   }
 }
 

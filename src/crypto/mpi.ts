@@ -26,6 +26,13 @@ export function bigIntToBytes(n: bigint, length?: number): Uint8Array {
   return Uint8Array.from(Buffer.from(hex, 'hex'));
 }
 
+/** Length of a big-endian number without its leading zero bytes. */
+export function significantLength(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length && b[i] === 0) i++;
+  return b.length - i;
+}
+
 /** libgcrypt's GCRYMPI_FMT_STD for a non-negative number: minimal, plus a 00 byte when the
  *  top bit of the first byte is set (so the number does not read as negative). */
 export function bigIntToStd(n: bigint): Uint8Array {

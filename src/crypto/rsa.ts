@@ -3,7 +3,7 @@
 // OpenSSL (node:crypto) does the modular exponentiation; the encoding and every check are ours,
 // so verification compares the whole encoded message byte for byte (no lax parsing).
 import { constants, createPrivateKey, createPublicKey, privateEncrypt, publicDecrypt, type KeyObject } from 'node:crypto';
-import { bigIntToBytes, bitLength, invert } from './mpi.js';
+import { bigIntToBytes, bitLength, invert, significantLength } from './mpi.js';
 
 /** DER DigestInfo prefixes (RFC 8017 §9.2 note 1), by libgcrypt's hash names. */
 const DIGEST_INFO: Record<string, { prefix: string; length: number }> = {
@@ -13,11 +13,6 @@ const DIGEST_INFO: Record<string, { prefix: string; length: number }> = {
   sha384: { prefix: '3041300d060960864801650304020205000430', length: 48 },
   sha512: { prefix: '3051300d060960864801650304020305000440', length: 64 },
 };
-
-/** The digest length libgcrypt expects for a hash name, or undefined for names we do not know. */
-export function digestLength(algo: string): number | undefined {
-  return DIGEST_INFO[algo.toLowerCase()]?.length;
-}
 
 const b64u = (n: bigint): string => Buffer.from(bigIntToBytes(n)).toString('base64url');
 
@@ -46,12 +41,10 @@ export class RsaPublic {
   problem(algo: string, hash: Uint8Array, s: Uint8Array): string | undefined {
     const prefix = encodingPrefix(algo, hash.length, this.k);
     if (typeof prefix === 'string') return prefix;
-    let start = 0;
-    while (start < s.length && s[start] === 0) start++;
-    const digits = s.length - start;
+    const digits = significantLength(s);
     if (digits > this.k) return 's is not below the modulus';
     const padded = Buffer.alloc(this.k);
-    padded.set(s.subarray(start), this.k - digits);
+    padded.set(s.subarray(s.length - digits), this.k - digits);
     this.nBytes ??= Buffer.from(bigIntToBytes(this.n, this.k));
     if (Buffer.compare(padded, this.nBytes) >= 0) return 's is not below the modulus';
     let em: Buffer;
