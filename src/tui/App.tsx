@@ -8,7 +8,7 @@ import { shortFingerprint } from '../fingerprint.js';
 import { AddKey } from './AddKey.js';
 import type { EditorBackend, Loaded } from './backend.js';
 import { Detail, PREVIEW_HEIGHT, Preview } from './Detail.js';
-import { wordWrap } from './text.js';
+import { plural, wordWrap } from './text.js';
 import { ConfirmRemove, Conflict, Generate, Help, LabelEditor, QuitConfirm, SaveSummary } from './dialogs.js';
 import {
   CONFIRM_REMOVE_KEYS, CONFLICT_KEYS, DETAIL_KEYS, GENERATE_KEYS, HELP_KEYS, LIST_KEYS, QUIT_KEYS, SAVE_KEYS,
@@ -372,8 +372,8 @@ export function App({ backend, loaded, colour, onExit }: AppProps) {
       break;
   }
 
-  const status = pending > 0 ? `${pending} unsaved change${pending === 1 ? '' : 's'}` : 'no unsaved changes';
-  const count = `${state.doc.keys.length} key${state.doc.keys.length === 1 ? '' : 's'}`;
+  const status = pending > 0 ? plural(pending, 'unsaved change') : 'no unsaved changes';
+  const count = plural(state.doc.keys.length, 'key');
   const shown = state.filter ? ` · ${visible.length} shown (filter: ${state.filter})` : '';
   const right = `${count}${shown} · ${status}`;
   const header = headerLine(aclPath, right, width - 1);
@@ -413,6 +413,6 @@ function SmallTerminal({ columns, rows, pending, onQuit }: { columns: number; ro
     const name = keyName(input, key);
     if (pending === 0 && (name === 'q' || name === 'ctrl+c')) onQuit();
   });
-  const what = pending === 0 ? 'Enlarge it, or q to quit.' : `Enlarge it to save or drop your ${pending} unsaved change${pending === 1 ? '' : 's'}.`;
+  const what = pending === 0 ? 'Enlarge it, or q to quit.' : `Enlarge it to save or drop your ${plural(pending, 'unsaved change')}.`;
   return <Para tone="warn" width={Math.max(1, columns - 1)} text={`Terminal too small (${columns}×${rows}); keytool acl needs ${MIN_COLUMNS}×${MIN_ROWS}. ${what}`} />;
 }

@@ -9,7 +9,6 @@ import { labelOf, type Doc, type KeyEntry } from './state.js';
 import { hardWrap } from './text.js';
 import { Styled } from './theme.js';
 
-
 export function groupedFingerprint(fpr: string): string {
   return fpr.replace(/(.{4})(?=.)/g, '$1 ');
 }

@@ -11,6 +11,7 @@ import {
 } from './keymap.js';
 import { countChanges, displayName, type Changes, type Doc, type KeyEntry } from './state.js';
 import { TextField } from './TextField.js';
+import { plural } from './text.js';
 import { Para, Styled } from './theme.js';
 
 function useTable<C extends string>(table: readonly Binding<C>[], isActive: boolean, on: (c: C) => void): void {
@@ -19,7 +20,6 @@ function useTable<C extends string>(table: readonly Binding<C>[], isActive: bool
     if (c !== undefined) on(c);
   }, isActive);
 }
-
 
 export function ConfirmRemove(props: { doc: Doc; entry: KeyEntry; local: boolean; isActive: boolean; width: number; onAnswer: (yes: boolean) => void }) {
   const { doc, entry, local, isActive, width, onAnswer } = props;
@@ -94,7 +94,7 @@ export function SaveSummary(props: {
   const n = countChanges(changes);
   return (
     <Box flexDirection="column" height={height} width={width}>
-      <Styled tone="accent">{`Save ${n} change${n === 1 ? '' : 's'} to ${aclPath}?`}</Styled>
+      <Styled tone="accent">{`Save ${plural(n, 'change')} to ${aclPath}?`}</Styled>
       <Box flexDirection="column" marginY={1}>
         {shown.map((l, i) => <Styled key={i} tone={l.tone}>{`  ${l.text}`}</Styled>)}
       </Box>
@@ -111,7 +111,7 @@ export function Conflict(props: { aclPath: string; pending: number; width: numbe
       <Styled tone="error">{`${aclPath} changed on disk since it was read.`}</Styled>
       <Para width={width} text="Nothing was written: someone else (keytool authorize, guix archive --authorize, a system reconfiguration, another editor) saved it meanwhile, and saving now would silently undo their change." />
       <Box flexDirection="column" marginTop={1}>
-        <Text wrap="truncate-end">{`  r  reload it and apply your ${pending} change${pending === 1 ? '' : 's'} to it again, to review and save`}</Text>
+        <Text wrap="truncate-end">{`  r  reload it and apply your ${plural(pending, 'change')} to it again, to review and save`}</Text>
         <Text wrap="truncate-end">  d  reload it and drop your changes</Text>
         <Text wrap="truncate-end">  Esc  back to editing (saving keeps refusing until you reload)</Text>
       </Box>
@@ -124,7 +124,7 @@ export function QuitConfirm(props: { pending: number; width: number; isActive: b
   useTable<ConfirmCommand>(QUIT_KEYS, isActive, onCommand);
   return (
     <Box flexDirection="column" borderStyle="single" width={width} paddingX={1}>
-      <Styled tone="strong">{`You have ${pending} unsaved change${pending === 1 ? '' : 's'}. Quit without saving?`}</Styled>
+      <Styled tone="strong">{`You have ${plural(pending, 'unsaved change')}. Quit without saving?`}</Styled>
       <Text wrap="truncate-end">y quits and discards them, s saves then quits, n or Esc goes back.</Text>
     </Box>
   );

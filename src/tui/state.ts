@@ -5,6 +5,7 @@
 // Keys are identified by fingerprint (src/fingerprint.ts): two keys have the same fingerprint
 // exactly when Guix holds them equal, so the fingerprint is the key's identity here.
 import type { SexpList } from '../sexp/model.js';
+import { plural } from './text.js';
 
 /** Where a key in the editor came from, for the detail view. */
 export type Origin =
@@ -232,10 +233,6 @@ const error = (text: string): Message => ({ text, kind: 'error' });
 function name(doc: Doc, entry: KeyEntry | undefined, fpr: string): string {
   const label = entry ? labelOf(doc, entry) : doc.labels[fpr];
   return label ? `"${label}"` : `key ${fpr.slice(0, 16)}`;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /**

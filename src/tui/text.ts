@@ -1,6 +1,11 @@
 // Line breaking for the screens. ink's own wrapping keeps the space it breaks at at the start of
 // the next line; these break cleanly, so every line's width is known before drawing.
 
+/** "1 key", "2 keys". */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 /** Break at `width` columns regardless of words (hex atoms have no spaces anyway). */
 export function hardWrap(text: string, width: number): string[] {
   const w = Math.max(1, width);
