@@ -6,6 +6,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TMP_ROOT } from '../../support/oracle.js';
+import { fmt } from './run.js';
 
 export interface TestKey {
   /** Primary key fingerprint (upper-case hex). */
@@ -153,6 +154,5 @@ export class TestRepo {
 
 /** `.guix-authorizations` text authorizing these keys (their signing fingerprints). */
 export function authorizations(keys: TestKey[]): string {
-  const fmt = (f: string) => `${f.slice(0, 20).match(/.{4}/g)!.join(' ')}  ${f.slice(20).match(/.{4}/g)!.join(' ')}`;
   return `;; Test authorizations.\n(authorizations\n (version 0)\n (${keys.map((k) => `("${fmt(k.signing)}"\n   (name "${k.uid.split(' ')[0]}"))`).join('\n  ')}))\n`;
 }

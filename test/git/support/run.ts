@@ -1,6 +1,6 @@
 // Run the git commands in-process (as the CLI does) and capture what they print.
 import { Writable } from 'node:stream';
-import { gitAuthenticate, gitAuthorizations, type AuthenticateArgs, type AuthorizationsArgs } from '../../../src/git/cli.js';
+import { gitAuthenticate, gitAuthorizations, type AuthenticateArgs, type AuthorizationsArgs, type GitIO } from '../../../src/git/cli.js';
 import type { TestRepo } from './repo.js';
 
 export interface Captured {
@@ -17,18 +17,19 @@ function sink(): Writable & { text: string } {
   return w;
 }
 
-export async function authenticate(repo: TestRepo, args: string[], options: Partial<AuthenticateArgs> = {}): Promise<Captured> {
+async function capture(repo: TestRepo, run: (io: GitIO) => Promise<number>): Promise<Captured> {
   const stdout = sink();
   const stderr = sink();
-  const status = await gitAuthenticate({ stdout, stderr, env: repo.env, cwd: repo.dir }, { args, stats: false, ...options });
+  const status = await run({ stdout, stderr, env: repo.env, cwd: repo.dir });
   return { status, stdout: stdout.text, stderr: stderr.text };
 }
 
-export async function authorizationsCommand(repo: TestRepo, a: Partial<AuthorizationsArgs> & Pick<AuthorizationsArgs, 'action'>): Promise<Captured> {
-  const stdout = sink();
-  const stderr = sink();
-  const status = await gitAuthorizations({ stdout, stderr, env: repo.env, cwd: repo.dir }, { force: false, json: false, ...a });
-  return { status, stdout: stdout.text, stderr: stderr.text };
+export function authenticate(repo: TestRepo, args: string[], options: Partial<AuthenticateArgs> = {}): Promise<Captured> {
+  return capture(repo, (io) => gitAuthenticate(io, { args, stats: false, ...options }));
+}
+
+export function authorizationsCommand(repo: TestRepo, a: Partial<AuthorizationsArgs> & Pick<AuthorizationsArgs, 'action'>): Promise<Captured> {
+  return capture(repo, (io) => gitAuthorizations(io, { force: false, json: false, ...a }));
 }
 
 /** Guix's display of a fingerprint. */
