@@ -7,7 +7,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import type { EcdsaGroup } from './ecdsa.js';
 import { addExt, affineX, baseTableG, baseTableIfWorthIt, buildTable, fromNoble, mulPublic, mulSecret, xModNIs, type NielsTable } from './ed25519-fast.js';
 
-export const Point = ed25519.Point;
+const Point = ed25519.Point;
 type NoblePoint = InstanceType<typeof Point>;
 
 /** A public point, with its multiplication table once `prepare` has built it. */

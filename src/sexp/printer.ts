@@ -1,6 +1,6 @@
 // Printers: canonical (`(3:foo)`, the form to hash and compare), libgcrypt's advanced text form
 // byte for byte (what Guix writes into key files, the ACL and signatures), and SPKI transport.
-import type { Sexp, SexpAtom } from './model.js';
+import type { Sexp } from './model.js';
 
 /** A growable output buffer: one allocation in the common case. */
 class Out {
@@ -211,4 +211,3 @@ export function printTransport(s: Sexp): Uint8Array {
   return o.take();
 }
 
-export type { SexpAtom };
