@@ -29,7 +29,7 @@ export function itemMetadata(item: Pick<ExportItem, 'storePath' | 'references' |
 
 export interface ExportOptions extends NarWriteOptions {
   /** Called once per item, after it is signed. */
-  onItem?: (item: ExportItem, hash: Uint8Array) => void;
+  onItem?: () => void;
 }
 
 /**
@@ -49,7 +49,7 @@ export async function* exportBundle(items: readonly ExportItem[], sign: (hash: U
     const hash = new Uint8Array(h.digest());
     const sig = sign(hash);
     yield concatBytes([meta, u64(1), str(sig)]);
-    options.onItem?.(item, hash);
+    options.onItem?.();
   }
   yield u64(0);
 }
@@ -147,13 +147,10 @@ export const lacksSignature = (p: string): string => `imported archive of '${p}'
 
 /** Topological order, dependencies first, otherwise as given; refuses cycles. */
 export function orderItems<T extends { storePath: string; references: readonly string[] }>(items: readonly T[]): T[] {
-  const byPath = new Map(items.map((i) => [i.storePath, i]));
-  if (byPath.size !== items.length) {
-    const seen = new Set<string>();
-    for (const i of items) {
-      if (seen.has(i.storePath)) throw new KeytoolError(`store path '${i.storePath}' given twice`, 2);
-      seen.add(i.storePath);
-    }
+  const byPath = new Map<string, T>();
+  for (const i of items) {
+    if (byPath.has(i.storePath)) throw new KeytoolError(`store path '${i.storePath}' given twice`, 2);
+    byPath.set(i.storePath, i);
   }
   const out: T[] = [];
   const state = new Map<string, 'visiting' | 'done'>();

@@ -5,7 +5,7 @@
 // intersection of what the daemon's and Guile's readers take) and says what is wrong and where.
 import { NarError } from './errors.js';
 import { EventParser, type Cursor, type Grammar } from './feeder.js';
-import { latin1, padLength } from './wire.js';
+import { latin1, NAR_MAGIC, padLength } from './wire.js';
 
 export type NarPath = readonly Uint8Array[];
 
@@ -73,8 +73,6 @@ function* readPadding(cursor: Cursor, len: number): Grammar<void> {
   const p = yield { n: pad };
   if (p.some((x) => x !== 0)) throw new NarError('non-zero padding', start, cursor.where);
 }
-
-const NAR_MAGIC = 'nix-archive-1';
 
 /**
  * The grammar of a whole nar: magic then the root node. Calls `emit` for each event; returns the

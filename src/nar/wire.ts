@@ -1,6 +1,9 @@
 // The daemon's wire primitives (spec/guix-formats.md §0.1): 8-byte little-endian integers and
 // strings as u64(length) + bytes + zero padding to a multiple of 8.
 
+/** The token a nar starts with. */
+export const NAR_MAGIC = 'nix-archive-1';
+
 export const padLength = (n: number): number => (8 - (n % 8)) % 8;
 
 export function u64(n: number | bigint): Uint8Array {

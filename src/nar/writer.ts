@@ -5,28 +5,27 @@
 // files ten times slower, and the consumer still gets an async stream.
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import { NarError } from './errors.js';
-import { str, u64, padLength } from './wire.js';
+import { NAR_MAGIC, str, u64, padLength } from './wire.js';
 
 const CHUNK = 1 << 20;
 /** Small pieces are gathered into one chunk of about this size before being handed out. */
 const GATHER = 64 << 10;
 
-const tok = (s: string): Uint8Array => str(s);
 const T = {
-  magic: tok('nix-archive-1'),
-  open: tok('('),
-  close: tok(')'),
-  type: tok('type'),
-  regular: tok('regular'),
-  directory: tok('directory'),
-  symlink: tok('symlink'),
-  executable: tok('executable'),
-  empty: tok(''),
-  contents: tok('contents'),
-  target: tok('target'),
-  entry: tok('entry'),
-  name: tok('name'),
-  node: tok('node'),
+  magic: str(NAR_MAGIC),
+  open: str('('),
+  close: str(')'),
+  type: str('type'),
+  regular: str('regular'),
+  directory: str('directory'),
+  symlink: str('symlink'),
+  executable: str('executable'),
+  empty: str(''),
+  contents: str('contents'),
+  target: str('target'),
+  entry: str('entry'),
+  name: str('name'),
+  node: str('node'),
 };
 const ZEROS = new Uint8Array(8);
 
