@@ -70,6 +70,24 @@ export function readPublicKeyFile(file: string): SexpList {
   return sexp;
 }
 
+/** The ACL's keys and bytes (as read, or as written when `create` made the file); none without an ACL. */
+function readAcl(paths: ConfigPaths, create: boolean): { keys: SexpList[]; bytes: Uint8Array; created: boolean } | undefined {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(paths.acl);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new KeytoolError(`cannot read access-control list ${paths.acl}: ${(e as Error).message}`);
+    }
+    if (!create || !existsSync(paths.publicKey)) return undefined;
+    const keys = [readPublicKeyFile(paths.publicKey)];
+    const text = printAcl(keys);
+    writeFileAtomic(paths.acl, text, { mode: 0o644 });
+    return { keys, bytes: text, created: true };
+  }
+  return { keys: parseAclBytes(bytes, paths.acl), bytes, created: false };
+}
+
 /**
  * The current ACL. When the file is missing and `signing-key.pub` exists, the ACL is first created
  * holding that one key (mode 0644), unless `create` is false; with neither, the ACL is empty.
@@ -81,22 +99,14 @@ export function loadAcl(paths: ConfigPaths, options: { create?: boolean } = {}):
   } catch {
     /* missing */
   }
-  let bytes: Buffer | undefined;
-  try {
-    bytes = readFileSync(paths.acl);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new KeytoolError(`cannot read access-control list ${paths.acl}: ${(e as Error).message}`);
-    }
-  }
-  if (bytes) return { keys: parseAclBytes(bytes, paths.acl), exists: true, digest: digestOf(bytes), isSymlink };
-  if (options.create !== false && existsSync(paths.publicKey)) {
-    const keys = [readPublicKeyFile(paths.publicKey)];
-    const text = printAcl(keys);
-    writeFileAtomic(paths.acl, text, { mode: 0o644 });
-    return { keys, exists: true, digest: digestOf(text), isSymlink: false };
-  }
-  return { keys: [], exists: false, digest: '', isSymlink };
+  const acl = readAcl(paths, options.create !== false);
+  if (!acl) return { keys: [], exists: false, digest: '', isSymlink };
+  return { keys: acl.keys, exists: true, digest: digestOf(acl.bytes), isSymlink: isSymlink && !acl.created };
+}
+
+/** `loadAcl(paths).keys` without the digest and the symbolic-link test, which the helper never uses. */
+export function loadAclKeys(paths: ConfigPaths): SexpList[] {
+  return readAcl(paths, true)?.keys ?? [];
 }
 
 /** Temporary ACL files older than this were left by a writer that died before its rename. */

@@ -10,7 +10,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { configDir, configPaths, type ConfigPaths } from '../config.js';
 import { isAuthorized } from '../acl/acl.js';
-import { loadAcl } from '../acl/store.js';
+import { loadAclKeys } from '../acl/store.js';
 import { advancedString, parseSexp, printAdvanced, type Sexp, type SexpList } from '../sexp/index.js';
 import { checkSignature, keyPairFromSexp, publicKeyFileFor, publicKeyFromSexp, signHash, type KeyPair } from '../crypto/index.js';
 import { latin1, type ProtocolEvent } from './protocol.js';
@@ -101,7 +101,7 @@ export class Session {
   /** The ACL, read once (created from signing-key.pub when missing, as Guix does). */
   private static readAcl(paths: ConfigPaths): AclState {
     try {
-      return { ok: true, keys: loadAcl(paths).keys };
+      return { ok: true, keys: loadAclKeys(paths) };
     } catch (e) {
       return { ok: false, message: errorMessage(e) };
     }
