@@ -5,6 +5,7 @@
 import { Box, Text } from 'ink';
 import { useKeys } from './keyboard.js';
 import { commandFor, FIELD_KEYS, keyName } from './keymap.js';
+import { hardWrap } from './text.js';
 import { useColour } from './theme.js';
 
 export interface TextFieldProps {
@@ -16,7 +17,6 @@ export interface TextFieldProps {
   width: number;
   maxLines?: number;
   prompt?: string;
-  placeholder?: string;
   /** Keys the field does not use, for the owner (e.g. arrows in the filter). */
   onOtherKey?: (name: string) => void;
 }
@@ -36,14 +36,11 @@ export function eraseWord(value: string): string {
 
 /** The last `maxLines` lines of `text` wrapped at `width` columns. */
 export function tail(text: string, width: number, maxLines: number): string[] {
-  const w = Math.max(1, width);
-  const lines: string[] = [];
-  for (let i = 0; i < text.length || lines.length === 0; i += w) lines.push(text.slice(i, i + w));
-  return lines.slice(-maxLines);
+  return hardWrap(text, width).slice(-maxLines);
 }
 
 export function TextField(props: TextFieldProps) {
-  const { value, onChange, onSubmit, onCancel, isActive, width, maxLines = 1, prompt = '', placeholder } = props;
+  const { value, onChange, onSubmit, onCancel, isActive, width, maxLines = 1, prompt = '' } = props;
   const colour = useColour();
   useKeys(
     (input, key) => {
@@ -85,9 +82,8 @@ export function TextField(props: TextFieldProps) {
         return (
           <Text key={i} wrap="truncate-end">
             {i === 0 ? prompt : ' '.repeat(prompt.length)}
-            {value === '' && placeholder && last ? '' : body}
+            {body}
             {last && isActive ? cursor : null}
-            {value === '' && placeholder && last ? <Text dimColor={colour}>{placeholder}</Text> : null}
           </Text>
         );
       })}
