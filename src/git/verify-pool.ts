@@ -48,11 +48,10 @@ export class VerifyPool {
         this.waiting.delete(id);
         rs.forEach((r, k) => r(results[k] === 1));
       });
-      w.on('error', (e) => {
+      w.on('error', () => {
         // A dead worker answers "not verified" for its jobs; the caller re-checks in-thread.
         for (const rs of this.waiting.values()) rs.forEach((r) => r(false));
         this.waiting.clear();
-        void e;
       });
       this.workers.push(w);
     }

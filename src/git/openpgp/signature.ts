@@ -126,6 +126,13 @@ function leftPad(b: Uint8Array, n: number): Uint8Array {
   return out;
 }
 
+/** Length of `b` without its leading zero bytes. */
+function significantLength(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length && b[i] === 0) i++;
+  return b.length - i;
+}
+
 /** The digest the signature covers: hash(message ‖ trailer). */
 export function signatureDigest(sig: SignaturePacket, message: Uint8Array): Uint8Array {
   const h = HASH_ALGORITHMS[sig.hashAlgorithm];
@@ -165,14 +172,12 @@ export function verifyJob(sig: SignaturePacket, key: PublicKeyPacket, message: U
   const data = Buffer.concat([message, sig.trailer]);
   if (m.kind === 'rsa') {
     if (sig.algorithm !== PublicKeyAlgorithm.RSA && sig.algorithm !== PublicKeyAlgorithm.RSASignOnly) return null;
-    let nLen = m.n.length;
-    for (let i = 0; i < m.n.length && m.n[i] === 0; i++) nLen--;
+    const nLen = significantLength(m.n);
     if (sig.values[0]!.length > nLen) return null;
     return { algorithm: h.node, data, signature: leftPad(sig.values[0]!, nLen), keyId, key: keySpec(key), dsa: false };
   }
   if (sig.algorithm !== PublicKeyAlgorithm.DSA || sig.values.length !== 2) return null;
-  let qLen = m.q.length;
-  for (let i = 0; i < m.q.length && m.q[i] === 0; i++) qLen--;
+  const qLen = significantLength(m.q);
   const [r, s] = sig.values as [Uint8Array, Uint8Array];
   if (r.length > qLen || s.length > qLen) return null;
   return { algorithm: h.node, data, signature: Buffer.concat([leftPad(r, qLen), leftPad(s, qLen)]), keyId, key: keySpec(key), dsa: true };
