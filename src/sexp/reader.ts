@@ -143,11 +143,6 @@ export class SexpReader {
     return this.value;
   }
 
-  /** Bytes consumed so far. */
-  get offset(): number {
-    return this.base;
-  }
-
   /** Feed the next bytes of input. After an error, every call throws that error again. */
   push(chunk: Uint8Array): void {
     if (this.error) throw this.error;
