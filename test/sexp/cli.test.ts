@@ -1,17 +1,10 @@
 // `keytool sexp`: in-process through the CLI wrapper, and end to end through the built bin/keytool
 // (npm test builds first; run `node scripts/build.mjs` before running this file alone).
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
+import { assertBuilt, keytool as runKeytool } from '../cli/support/run.js';
 import { oracleFormat } from '../support/oracle.js';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const REPO = path.resolve(here, '../..');
-const KEYTOOL = path.join(REPO, 'bin/keytool');
 
 const KEY = '(public-key (ecc (curve Ed25519) (q #8D156F295D24B0D9A86FA5741A840FF2D24F60F7B6C4134814AD55625971B394#)))';
 const KEY_ADVANCED =
@@ -63,9 +56,9 @@ describe('keytool sexp (in process)', () => {
 
 describe('bin/keytool sexp (end to end)', () => {
   const keytool = (args: string[], input: string | Buffer) => {
-    if (!existsSync(path.join(REPO, 'dist/cli/keytool.mjs'))) throw new Error('dist/ is missing: run `node scripts/build.mjs` first');
-    const r = spawnSync(KEYTOOL, ['sexp', ...args], { input, env: { PATH: process.env.PATH, NO_COLOR: '1' } });
-    return { status: r.status, out: r.stdout, err: r.stderr.toString('utf8') };
+    assertBuilt();
+    const r = runKeytool(['sexp', ...args], { input });
+    return { status: r.status, out: r.out, err: r.stderr };
   };
 
   it('converts a key between the three forms, byte for byte as libgcrypt prints it', () => {
