@@ -17,7 +17,7 @@ export function algorithmName(a: number): string {
 }
 
 /** 1.3.6.1.4.1.11591.15.1, Ed25519 in OpenPGP's EdDSA (legacy) encoding. */
-const OID_ED25519 = '2b06010401da470f01';
+export const OID_ED25519 = '2b06010401da470f01';
 /** 1.3.6.1.4.1.3029.1.5.1, Curve25519 (an encryption curve: such a key cannot sign). */
 const OID_CURVE25519 = '2b060104019755010501';
 

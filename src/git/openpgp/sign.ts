@@ -2,7 +2,7 @@
 // benchmark to make signed commits in-process without gpg. Not used to authenticate anything.
 import { createHash, generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { armor } from './armor.js';
-import { parsePublicKey, type PublicKeyPacket } from './key.js';
+import { OID_ED25519, parsePublicKey, type PublicKeyPacket } from './key.js';
 import { encodeMpi, encodePacket, PacketTag } from './packets.js';
 
 export interface TestSigner {
@@ -24,19 +24,22 @@ export interface SignOptions {
 
 const HASH_IDS = { sha1: 2, sha256: 8, sha512: 10 } as const;
 
+/** `n` as 4 big-endian bytes. */
+const be32 = (n: number): Buffer => Buffer.of((n >>> 24) & 0xff, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff);
+
 export function makeEd25519Signer(created = 1_600_000_000): TestSigner {
   return makeSigner('ed25519', created);
 }
 
 export function makeSigner(kind: 'ed25519' | 'rsa', created = 1_600_000_000): TestSigner {
-  const time = Buffer.of(4, (created >>> 24) & 0xff, (created >> 16) & 0xff, (created >> 8) & 0xff, created & 0xff);
+  const time = Buffer.concat([Buffer.of(4), be32(created)]); // version 4, creation time
   let body: Buffer;
   let privateKey: KeyObject;
   if (kind === 'ed25519') {
     const pair = generateKeyPairSync('ed25519');
     privateKey = pair.privateKey;
     const raw = Buffer.from(pair.publicKey.export({ format: 'jwk' }).x!, 'base64url');
-    body = Buffer.concat([time, Buffer.of(22, 9), Buffer.from('2b06010401da470f01', 'hex'), encodeMpi(Buffer.concat([Buffer.of(0x40), raw]))]);
+    body = Buffer.concat([time, Buffer.of(22, 9), Buffer.from(OID_ED25519, 'hex'), encodeMpi(Buffer.concat([Buffer.of(0x40), raw]))]);
   } else {
     const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
     privateKey = pair.privateKey;
@@ -55,7 +58,7 @@ function signPacket(priv: KeyObject, key: PublicKeyPacket, message: Uint8Array, 
   const sub = (type: number, data: Uint8Array) => Buffer.concat([Buffer.of(data.length + 1, type), data]);
   const hashed = Buffer.concat([
     options.issuerFingerprint === false ? Buffer.alloc(0) : sub(33, Buffer.concat([Buffer.of(4), key.fingerprint])),
-    sub(2, Buffer.of((time >>> 24) & 0xff, (time >> 16) & 0xff, (time >> 8) & 0xff, time & 0xff)),
+    sub(2, be32(time)),
     options.extraHashed ?? Buffer.alloc(0),
   ]);
   const id = options.issuerKeyId instanceof Uint8Array ? options.issuerKeyId : options.issuerKeyId === false ? undefined : key.keyId;
@@ -63,7 +66,7 @@ function signPacket(priv: KeyObject, key: PublicKeyPacket, message: Uint8Array, 
   const rsa = key.material.kind === 'rsa';
   const header = Buffer.concat([Buffer.of(4, 0x00, rsa ? 1 : 22, HASH_IDS[hash], hashed.length >> 8, hashed.length & 0xff), hashed]);
   const n = header.length;
-  const trailer = Buffer.concat([header, Buffer.of(4, 0xff, (n >>> 24) & 0xff, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff)]);
+  const trailer = Buffer.concat([header, Buffer.of(4, 0xff), be32(n)]);
   const digest = createHash(hash).update(message).update(trailer).digest();
   const values = rsa
     ? [encodeMpi(cryptoSign(hash, Buffer.concat([message, trailer]), priv))]
