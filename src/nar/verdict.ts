@@ -3,10 +3,11 @@
 // signature itself; archive imports ask `guix authenticate verify` first (corrupt, unauthorized,
 // invalid) and the daemon compares the hash after (the "Trojan horse" message).
 import { isAuthorized } from '../acl/acl.js';
+import { hashBytes } from '../crypto/data.js';
 import { checkSignature } from '../crypto/index.js';
 import { fingerprint } from '../fingerprint.js';
-import { findToken, nth, parseSexp, SexpError } from '../sexp/index.js';
-import { isAtom, type Sexp, type SexpList } from '../sexp/model.js';
+import { findToken, parseSexp, SexpError } from '../sexp/index.js';
+import type { Sexp, SexpList } from '../sexp/model.js';
 
 export type SignatureStatus = 'valid' | 'corrupt' | 'unauthorized' | 'invalid' | 'hash-mismatch';
 
@@ -18,14 +19,6 @@ export interface SignatureVerdict {
   fingerprint?: string;
   /** Extra detail: why corrupt or invalid. */
   reason?: string;
-}
-
-/** The hash bytes the signature's `(data ... (hash ALGO VALUE))` claims, if any. */
-function signedHash(sig: Sexp): Uint8Array | undefined {
-  const data = findToken(sig, 'data');
-  const hash = data && findToken(data, 'hash');
-  const value = hash && nth(hash, 2);
-  return isAtom(value) ? value.bytes : undefined;
 }
 
 const sameBytes = (a: Uint8Array | undefined, b: Uint8Array): boolean => a !== undefined && Buffer.compare(a, b) === 0;
@@ -49,7 +42,8 @@ export function judgeSignature(text: Uint8Array, expected: Uint8Array, acl: read
   }
   if (check.reason !== undefined && check.status !== 'valid') out.reason = check.reason;
   if (check.status === 'corrupt' || check.status === 'unauthorized') return out;
-  const matches = sameBytes(signedHash(sig), expected);
+  const data = findToken(sig, 'data');
+  const matches = sameBytes(data && hashBytes(data), expected);
   if (order === 'narinfo' && !matches) return { ...out, status: 'hash-mismatch', reason: 'the signed hash is not the hash of the signed text' };
   if (check.status === 'invalid') return out;
   if (!matches) return { ...out, status: 'hash-mismatch', reason: 'the signed hash is not the hash of the archive' };
