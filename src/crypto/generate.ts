@@ -17,9 +17,9 @@ import { bigIntToStd, bytesToBigInt, invert } from './mpi.js';
 
 export const DEFAULT_GENKEY = '(genkey (ecdsa (curve Ed25519) (flags rfc6979)))';
 
-const fail = (why: string): never => {
+function fail(why: string): never {
   throw new KeytoolError(`key generation failed: ${why}`);
-};
+}
 
 /**
  * A new key pair for genkey parameters (an S-expression, or its text). Returns the two lists
@@ -30,7 +30,7 @@ export function generateKeyPair(params: Sexp | string = DEFAULT_GENKEY): { publi
   const s = typeof params === 'string' ? parseSexp(params) : params;
   const genkey = isList(s) ? findToken(s, 'genkey') : undefined;
   if (!genkey) fail('Invalid object: expected (genkey (ALGORITHM ...))');
-  const algo = genkey!.items[1];
+  const algo = genkey.items[1];
   if (!isList(algo) || !isAtom(algo.items[0])) return fail('Missing item in object: expected (genkey (ALGORITHM ...))');
   const name = atomText(algo.items[0]);
   switch (name) {
@@ -74,14 +74,14 @@ function generateEcc(algo: SexpList): { publicKey: SexpList; secretKey: SexpList
       c = curveByBits(nbits);
       if (!c) fail(`Unknown elliptic curve: no curve of ${nbits} bits (256, 384 or 521)`);
     } else fail('Missing parameter: (curve NAME) or (nbits N)');
-    const n = c!.group.n;
-    const len = Math.ceil(c!.group.qbits / 8);
+    const n = c.group.n;
+    const len = Math.ceil(c.group.qbits / 8);
     let k: bigint;
-    do k = bytesToBigInt(randomBytes(len)) >> BigInt(len * 8 - c!.group.qbits);
+    do k = bytesToBigInt(randomBytes(len)) >> BigInt(len * 8 - c.group.qbits);
     while (k < 1n || k >= n);
     d = bigIntToStd(k);
     q = weierstrassPublicFromSecret(c!, k);
-    printed = c!.name;
+    printed = c.name;
   }
   const curve = list('curve', printed);
   return {
@@ -93,7 +93,7 @@ function generateEcc(algo: SexpList): { publicKey: SexpList; secretKey: SexpList
 function generateRsa(algo: SexpList): { publicKey: SexpList; secretKey: SexpList } {
   const nbitsText = paramText(algo, 'nbits');
   if (nbitsText === undefined) fail('Missing parameter: (nbits N), e.g. (genkey (rsa (nbits 4:4096)))');
-  if (!/^[0-9]+$/.test(nbitsText!)) fail(`Invalid value for nbits: '${nbitsText}'`);
+  if (!/^[0-9]+$/.test(nbitsText)) fail(`Invalid value for nbits: '${nbitsText}'`);
   const nbits = Number(nbitsText);
   if (nbits < 1024 || nbits > 16384) fail(`RSA keys of ${nbits} bits are not supported (1024 to 16384)`);
   let e = 65537n;
