@@ -54,7 +54,7 @@ export function readCache(key: string, env?: NodeJS.ProcessEnv): string[] {
   }
   const list = data[0];
   if (!list || list.type !== 'list') return [];
-  return list.items.filter((n) => n.type === 'string' && /^[0-9a-f]{40}$/.test(n.value)).map((n) => (n as { value: string }).value);
+  return list.items.flatMap((n) => (n.type === 'string' && /^[0-9a-f]{40}$/.test(n.value) ? [n.value] : []));
 }
 
 /** The cache file's text for these IDs (newest first). */
