@@ -11,11 +11,9 @@ import { BundleParser, exportBundle, TROJAN_MESSAGE, type BundleItem, type Expor
 import { judgeItem } from '../../src/nar/cli/archive.js';
 import type { TrustedKeys } from '../../src/nar/cli/acl.js';
 import { oracle } from '../support/oracle.js';
-import { appendixTree, collect, helloFile, scratch } from './helpers.js';
+import { appendixTree, collect, DEP, HELLO, helloFile, scratch } from './helpers.js';
 import { a1Pair, A1_PUBLIC, interopKeys, libgcryptKeys, writeVectorKey } from './keys.js';
 
-const HELLO = '/gnu/store/0123456789abcdfghijklmnpqrsvwxyz-hello';
-const DEP = '/gnu/store/zyxwvsrqpnmlkjihgfdcba9876543210-dep';
 const OTHER = '/gnu/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-other';
 
 const trust = (keys: string[]): TrustedKeys => ({ keys: keys.map((k) => parseSexp(k) as SexpList), source: 'test ACL', label: () => undefined });

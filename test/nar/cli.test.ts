@@ -5,14 +5,12 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { appendixTree, helloFile, scratch, sha256hex } from './helpers.js';
+import { appendixTree, DEP, HELLO, helloFile, scratch, sha256hex } from './helpers.js';
 import { A4_UNSIGNED } from './narinfo-fixtures.js';
 import { oracle } from '../support/oracle.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const KEYTOOL = path.join(REPO, 'bin/keytool');
-const HELLO = '/gnu/store/0123456789abcdfghijklmnpqrsvwxyz-hello';
-const DEP = '/gnu/store/zyxwvsrqpnmlkjihgfdcba9876543210-dep';
 
 interface Run { status: number; out: Buffer; stdout: string; stderr: string }
 function kt(args: string[], opts: { input?: Uint8Array | string; cwd?: string } = {}): Run {

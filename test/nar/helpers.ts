@@ -1,9 +1,13 @@
-// Shared helpers for the nar tests: scratch directories, small trees, collecting streams.
+// Shared helpers for the nar tests: scratch directories, small trees, the A.3 store paths, collecting streams.
 import { mkdirSync, mkdtempSync, writeFileSync, symlinkSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { TMP_ROOT } from '../support/oracle.js';
 import { narStream } from '../../src/nar/writer.js';
+
+/** The store paths of spec appendix A.3's export item and its reference. */
+export const HELLO = '/gnu/store/0123456789abcdfghijklmnpqrsvwxyz-hello';
+export const DEP = '/gnu/store/zyxwvsrqpnmlkjihgfdcba9876543210-dep';
 
 export function scratch(prefix: string): string {
   mkdirSync(TMP_ROOT, { recursive: true });

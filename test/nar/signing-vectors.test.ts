@@ -6,12 +6,9 @@ import { isAtom } from '../../src/sexp/model.js';
 import { signHash } from '../../src/crypto/index.js';
 import { exportBundle, itemMetadata, BundleParser } from '../../src/nar/bundle.js';
 import { signNarinfo, signatureBase64, verifyNarinfo } from '../../src/nar/narinfo.js';
-import { collect, helloFile, narOf, scratch, sha256hex } from './helpers.js';
+import { collect, DEP, HELLO, helloFile, narOf, scratch, sha256hex } from './helpers.js';
 import { a1Pair, A1_PUBLIC } from './keys.js';
 import { A4_SIGNATURE_TEXT, A4_UNSIGNED } from './narinfo-fixtures.js';
-
-const HELLO = '/gnu/store/0123456789abcdfghijklmnpqrsvwxyz-hello';
-const DEP = '/gnu/store/zyxwvsrqpnmlkjihgfdcba9876543210-dep';
 
 const rs = (sigText: Uint8Array): [string, string] => {
   const sig = parseSexp(sigText);
