@@ -1,7 +1,7 @@
 // Where Guix keeps its keys and ACL, resolved the way Guix does.
 import path from 'node:path';
 
-export const DEFAULT_CONFIG_DIR = '/etc/guix';
+const DEFAULT_CONFIG_DIR = '/etc/guix';
 
 /** `--config-dir`, else $GUIX_CONFIGURATION_DIRECTORY, else /etc/guix. */
 export function configDir(option?: string, env: NodeJS.ProcessEnv = process.env): string {

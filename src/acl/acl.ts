@@ -38,14 +38,9 @@ export function aclKeys(acl: Sexp): SexpList[] {
   });
 }
 
-/** The ACL S-expression holding `keys`, in order. */
-export function aclSexp(keys: readonly SexpList[]): SexpList {
-  return list('acl', ...keys.map((k) => list('entry', k, IMPORT_TAG)));
-}
-
-/** The ACL file's bytes, exactly as Guix's `write-acl` prints them. */
+/** The ACL file holding `keys` (in order), exactly as Guix's `write-acl` prints it. */
 export function printAcl(keys: readonly SexpList[]): Uint8Array {
-  return printAdvanced(aclSexp(keys));
+  return printAdvanced(list('acl', ...keys.map((k) => list('entry', k, IMPORT_TAG))));
 }
 
 export function isAuthorized(keys: readonly SexpList[], key: Sexp): boolean {

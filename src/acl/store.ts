@@ -23,7 +23,7 @@ export interface AclSnapshot {
   isSymlink: boolean;
 }
 
-export const digestOf = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+const digestOf = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 /** Parse ACL bytes, with a message that says what is wrong. */
 export function parseAclBytes(bytes: Uint8Array, file: string): SexpList[] {

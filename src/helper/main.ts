@@ -7,7 +7,7 @@ import { VERSION } from '../version.js';
 import { Session, type LogSink } from './server.js';
 import { serve } from './serve.js';
 
-export const USAGE = `Usage: keytool authenticate
+const USAGE = `Usage: keytool authenticate
 
 guix-daemon's signing helper: a drop-in for \`guix authenticate\`. It serves
 the daemon's protocol on standard input and output; guix-daemon starts it as
@@ -33,7 +33,7 @@ See keytool-authenticate(8).
 `;
 
 /** The arguments after `authenticate`, however node was started (bundle, snapshot, tests). */
-export function helperArguments(argv: readonly string[]): string[] {
+function helperArguments(argv: readonly string[]): string[] {
   const rest = argv.slice(1);
   if (rest[0] !== undefined && /helper[\w.-]*\.c?js$/.test(rest[0])) rest.shift();
   if (rest[0] === 'authenticate') rest.shift();
@@ -41,8 +41,8 @@ export function helperArguments(argv: readonly string[]): string[] {
 }
 
 /** A log sink appending to $KEYTOOL_AUTHENTICATE_LOG, or none. Never throws. */
-export function logSink(env: NodeJS.ProcessEnv = process.env): LogSink | undefined {
-  const file = env.KEYTOOL_AUTHENTICATE_LOG;
+function logSink(): LogSink | undefined {
+  const file = process.env.KEYTOOL_AUTHENTICATE_LOG;
   if (!file) return undefined;
   return (line) => {
     try {

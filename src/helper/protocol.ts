@@ -23,7 +23,7 @@ export interface ProtocolLimits {
   maxCommandLength: number;
 }
 
-export const DEFAULT_LIMITS: ProtocolLimits = {
+const DEFAULT_LIMITS: ProtocolLimits = {
   maxArgumentLength: 1 << 20,
   maxArguments: 8,
   maxCommandLength: 64,
