@@ -8,6 +8,7 @@ import { generateKeyPair } from '../crypto/index.js';
 import { KeytoolError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic.js';
 import { withAclLock } from '../acl/store.js';
+import { storeDir } from '../nar/storepath.js';
 import { parseSexp, printAdvanced, SexpError } from '../sexp/index.js';
 import type { Sexp, SexpList } from '../sexp/model.js';
 import { describeKey, type KeyInfo } from './describe.js';
@@ -20,12 +21,7 @@ export interface GenerateResult {
   info: KeyInfo;
 }
 
-/** The store directory whose owner gets the keys: $NIX_STORE_DIR as Guix reads it, else /gnu/store. */
-export function storeDirectory(env: NodeJS.ProcessEnv = process.env): string {
-  return env.NIX_STORE_DIR || '/gnu/store';
-}
-
-export function parseParameters(text: string): Sexp {
+function parseParameters(text: string): Sexp {
   try {
     return parseSexp(text);
   } catch (e) {
@@ -34,8 +30,8 @@ export function parseParameters(text: string): Sexp {
   }
 }
 
-/** mkdir -p, returning the directories it created (outermost first). */
-function makeDirectories(dir: string, mode: number): string[] {
+/** mkdir -p, giving each directory it creates exactly `mode`. */
+function makeDirectories(dir: string, mode: number): void {
   const missing: string[] = [];
   for (let d = path.resolve(dir); !existsSync(d); d = path.dirname(d)) {
     missing.unshift(d);
@@ -51,10 +47,7 @@ function makeDirectories(dir: string, mode: number): string[] {
       throw new KeytoolError(`cannot create directory ${d}: ${code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
     }
   }
-  return missing;
 }
-
-const exists = (p: string): boolean => existsSync(p); // follows symbolic links: a dangling one counts as absent, as in Guix
 
 export function generateKeyFiles(
   paths: ConfigPaths,
@@ -66,7 +59,8 @@ export function generateKeyFiles(
   const refuse = (): never => {
     throw new KeytoolError(`key pair exists under '${paths.dir}'; remove it first`);
   };
-  if (exists(paths.publicKey) || exists(paths.secretKey)) refuse();
+  // existsSync follows symbolic links: a dangling one counts as absent, as in Guix.
+  if (existsSync(paths.publicKey) || existsSync(paths.secretKey)) refuse();
 
   progress('Please wait while gathering entropy to generate the key pair;');
   progress('this may take time...');
@@ -86,12 +80,12 @@ export function generateKeyFiles(
   makeDirectories(paths.dir, isRoot ? 0o511 : 0o711);
 
   return withAclLock(paths, () => {
-    if (exists(paths.publicKey) || exists(paths.secretKey)) refuse();
+    if (existsSync(paths.publicKey) || existsSync(paths.secretKey)) refuse();
 
     // Ownership: the store's owner, gid 0 when that owner is root. Only root can give files away;
     // anyone else keeps their own files (Guix would fail there).
     let owner: { uid: number; gid: number } | undefined;
-    const store = storeDirectory(env);
+    const store = storeDir(env); // its owner gets the keys
     if (existsSync(store)) {
       const st = statSync(store);
       const want = { uid: st.uid, gid: st.uid === 0 ? 0 : st.gid };
