@@ -28,6 +28,9 @@ export const fromHex = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h,
 export const latin1 = (b: Uint8Array): string => Buffer.from(b).toString('latin1');
 export const parseHex = (h: string): SexpList => parseSexp(fromHex(h)) as SexpList;
 
+/** The `i`-th key labelled `label`. */
+export const vectorKey = (label: string, i = 0): VectorKey => vectorKeys.filter((k) => k.label === label)[i]!;
+
 /** One key of each kind (the first of its label). */
 export function firstOfEachLabel(): VectorKey[] {
   const seen = new Set<string>();

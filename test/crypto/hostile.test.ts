@@ -3,13 +3,13 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { publicKeyFromSexp } from '../../src/crypto/index.js';
-import { atom, list, parseSexp, type Sexp, type SexpList } from '../../src/sexp/index.js';
-import { parseHex, vectorKeys } from './fixtures.js';
+import { atom, findToken, list, parseSexp, type Sexp, type SexpList } from '../../src/sexp/index.js';
+import { parseHex, vectorKey } from './fixtures.js';
 
 const keys = ['ecdsa-ed25519', 'ecdsa-p256', 'ecdsa-p521', 'ecdsa-secp256k1', 'rsa-1024'].map((label) => {
-  const k = vectorKeys.find((v) => v.label === label)!;
+  const k = vectorKey(label);
   const sig = parseHex(k.signatures[2]!.signature!);
-  const find = (token: string) => sig.items.find((i): i is SexpList => i.type === 'list' && i.items[0]?.type === 'atom' && Buffer.from(i.items[0].bytes).toString() === token)!;
+  const find = (token: string) => findToken(sig, token)!;
   return { label, key: publicKeyFromSexp(parseHex(k.public_key_file)), data: find('data'), sigVal: find('sig-val') };
 });
 

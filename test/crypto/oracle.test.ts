@@ -10,11 +10,11 @@ import { describe, expect, it } from 'vitest';
 import { checkSignature, generateKeyPair, keyPairFromSexp, signHash } from '../../src/crypto/index.js';
 import { parseSexp, printAdvanced } from '../../src/sexp/index.js';
 import { oracle, TMP_ROOT } from '../support/oracle.js';
-import { fromHex, latin1, parseHex, vectorKeys } from './fixtures.js';
+import { fromHex, latin1, parseHex, vectorKey } from './fixtures.js';
 import { ecdsaMutations, rsaMutations } from './mutations.js';
 
 const rsaModulus = (label: string): bigint =>
-  BigInt('0x' + /\(n #([0-9A-F]+)#/.exec(latin1(fromHex(vectorKeys.find((k) => k.label === label)!.public_key_file)))![1]);
+  BigInt('0x' + /\(n #([0-9A-F]+)#/.exec(latin1(fromHex(vectorKey(label).public_key_file)))![1]);
 
 /** Where we knowingly differ from libgcrypt 1.10.1, and why. */
 const DEVIATIONS: Record<string, string> = {
@@ -35,7 +35,7 @@ const CASES = [
 
 describe('verification agrees with gcry_pk_verify on hostile variants', () => {
   for (const [label, mutations] of CASES) {
-    const key = vectorKeys.find((k) => k.label === label)!;
+    const key = vectorKey(label);
     // The second signature: the first ones are over special hashes ("café"×8, zeros, ...).
     const sig = parseHex(key.signatures[5]!.signature!);
     it.each(Object.entries(mutations))(`${label}: %s`, (name, mutate) => {
@@ -55,7 +55,7 @@ describe('verification agrees with gcry_pk_verify on hostile variants', () => {
 
   it('found both answers among the variants', () => {
     // Guards against a broken oracle that says "ok" (or an error) to everything.
-    const key = vectorKeys.find((k) => k.label === 'ecdsa-ed25519')!;
+    const key = vectorKey('ecdsa-ed25519');
     const sig = parseHex(key.signatures[5]!.signature!);
     const m = ecdsaMutations(ed25519.Point.Fn.ORDER);
     expect(oracle(['verify'], printAdvanced(m['original']!(sig))).stdout.toString().trim()).toBe('ok');

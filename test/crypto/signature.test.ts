@@ -5,13 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { checkSignature, hashData, keyPairFromSexp, publicKeyFromSexp, signHash } from '../../src/crypto/index.js';
 import { KeytoolError } from '../../src/errors.js';
 import { advancedString, atom, list, parseSexp, printAdvanced, sexpEqual, type Sexp } from '../../src/sexp/index.js';
-import { fromHex, latin1, parseHex, vectorKeys } from './fixtures.js';
+import { fromHex, latin1, parseHex, vectorKey } from './fixtures.js';
 import { replaceList } from './mutations.js';
 
-const ed = vectorKeys.find((k) => k.label === 'ecdsa-ed25519')!;
+const ed = vectorKey('ecdsa-ed25519');
 const edPub = parseHex(ed.public_key_file);
 const edPair = keyPairFromSexp(parseHex(ed.secret_key_file), edPub);
-const rsa = vectorKeys.find((k) => k.label === 'rsa-1024')!;
+const rsa = vectorKey('rsa-1024');
 const rsaPub = parseHex(rsa.public_key_file);
 const HASH = fromHex('2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824');
 const all = () => true;

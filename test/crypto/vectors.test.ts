@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { checkSignature, EDDSA_SIGN_ERROR, keyPairFromSexp, publicKeyFromSexp, signHash } from '../../src/crypto/index.js';
 import { KeytoolError } from '../../src/errors.js';
 import { advancedString, parseSexp, printAdvanced } from '../../src/sexp/index.js';
-import { fromHex, latin1, parseHex, vectorKeys } from './fixtures.js';
+import { fromHex, latin1, parseHex, vectorKey, vectorKeys } from './fixtures.js';
 
 const KINDS: Record<string, [string, RegExp]> = {
   'ecdsa-ed25519': ['ecdsa-ed25519', /^ECDSA\/Ed25519$/],
@@ -51,7 +51,7 @@ describe('libgcrypt signature vectors', () => {
   }
 
   it('refuses to sign with the EdDSA key, with the error libgcrypt gives behind a clear message', () => {
-    const key = vectorKeys.find((k) => k.label === 'eddsa-ed25519')!;
+    const key = vectorKey('eddsa-ed25519');
     expect(key.signatures.every((s) => s.error === 'ERR Invalid object')).toBe(true);
     const call = () => keyPairFromSexp(parseHex(key.secret_key_file), parseHex(key.public_key_file));
     expect(call).toThrow(KeytoolError);
@@ -60,8 +60,8 @@ describe('libgcrypt signature vectors', () => {
   });
 
   it('calls a signature made with an EdDSA key invalid, with the reason', () => {
-    const ed = vectorKeys.find((k) => k.label === 'eddsa-ed25519')!;
-    const good = vectorKeys.find((k) => k.label === 'ecdsa-ed25519')!.signatures[0]!;
+    const ed = vectorKey('eddsa-ed25519');
+    const good = vectorKey('ecdsa-ed25519').signatures[0]!;
     // A real ECDSA signature whose public key is swapped for the EdDSA one.
     const text = latin1(fromHex(good.signature!)).replace(/\(public-key[\s\S]*$/, `${latin1(fromHex(ed.public_key_file))})`);
     const check = checkSignature(parseSexp(text), () => true);
