@@ -28,7 +28,7 @@ export abstract class KeytoolCommand extends Command {
     return configPaths(configDir(this.configDirOption));
   }
 
-  get env(): NodeJS.ProcessEnv {
+  protected get env(): NodeJS.ProcessEnv {
     return this.context.env ?? process.env;
   }
 
@@ -38,6 +38,14 @@ export abstract class KeytoolCommand extends Command {
 
   protected err(text: string): void {
     this.context.stderr.write(text);
+  }
+
+  /** The raw streams, for commands that move binary data (stdout made safe from EPIPE crashes). */
+  protected async streams(): Promise<import('../nar/cli/io.js').Streams> {
+    const { quietBrokenPipe } = await import('../nar/cli/io.js');
+    const ctx = this.context as unknown as import('../nar/cli/io.js').Streams;
+    quietBrokenPipe(ctx.stdout);
+    return { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr, env: this.env };
   }
 
   /** The command's streams, paths and settings, for implementation modules outside the class. */

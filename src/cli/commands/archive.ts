@@ -1,6 +1,5 @@
 import { Command, Option } from 'clipanion';
 import { aclOption, KeytoolCommand } from '../base.js';
-import { streamsOf } from './nar.js';
 
 const storeDirOption = () => Option.String('--store-dir', { description: 'store directory items must be in (default: $NIX_STORE_DIR, else /gnu/store)' });
 
@@ -28,7 +27,7 @@ export class ArchiveExportCommand extends KeytoolCommand {
     const { parseExportArgs, archiveExport } = await import('../../nar/cli/archive.js');
     const { configDir, configPaths } = await import('../../config.js');
     const { storeDir } = await import('../../nar/storepath.js');
-    const s = await streamsOf(this);
+    const s = await this.streams();
     const args = parseExportArgs(this.args);
     if (args.help) {
       s.stdout.write(this.cli.usage(ArchiveExportCommand, { detailed: true }));
@@ -56,7 +55,7 @@ export class ArchiveListCommand extends KeytoolCommand {
   async execute(): Promise<number> {
     const { archiveList } = await import('../../nar/cli/archive.js');
     const { storeDir } = await import('../../nar/storepath.js');
-    const s = await streamsOf(this);
+    const s = await this.streams();
     return archiveList(this.file, this.json, this.config, this.storeDirOpt ?? storeDir(s.env), s);
   }
 }
@@ -83,7 +82,7 @@ export class ArchiveVerifyCommand extends KeytoolCommand {
   async execute(): Promise<number> {
     const { archiveVerify } = await import('../../nar/cli/archive.js');
     const { storeDir } = await import('../../nar/storepath.js');
-    const s = await streamsOf(this);
+    const s = await this.streams();
     return archiveVerify(this.file, this.json, this.config, this.acl, this.storeDirOpt ?? storeDir(s.env), s);
   }
 }
@@ -107,7 +106,7 @@ export class ArchiveExtractCommand extends KeytoolCommand {
   async execute(): Promise<number> {
     const { archiveExtract } = await import('../../nar/cli/archive.js');
     const { storeDir } = await import('../../nar/storepath.js');
-    const s = await streamsOf(this);
+    const s = await this.streams();
     return archiveExtract(this.file, this.dir, this.config, this.acl, this.storeDirOpt ?? storeDir(s.env), s);
   }
 }

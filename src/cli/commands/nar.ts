@@ -1,14 +1,6 @@
 import { Command, Option } from 'clipanion';
 import { KeytoolCommand } from '../base.js';
 
-/** The raw streams, for commands that move binary data (stdout made safe from EPIPE crashes). */
-export async function streamsOf(c: KeytoolCommand): Promise<import('../../nar/cli/io.js').Streams> {
-  const { quietBrokenPipe } = await import('../../nar/cli/io.js');
-  const ctx = c.context as unknown as import('../../nar/cli/io.js').Streams;
-  quietBrokenPipe(ctx.stdout);
-  return { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr, env: c.env };
-}
-
 export class NarPackCommand extends KeytoolCommand {
   static override paths = [['nar', 'pack']];
   static override usage = Command.Usage({
@@ -28,7 +20,7 @@ export class NarPackCommand extends KeytoolCommand {
 
   async execute(): Promise<number> {
     const { narPack } = await import('../../nar/cli/nar.js');
-    return narPack(this.target, this.output, await streamsOf(this));
+    return narPack(this.target, this.output, await this.streams());
   }
 }
 
@@ -51,7 +43,7 @@ export class NarUnpackCommand extends KeytoolCommand {
 
   async execute(): Promise<number> {
     const { narUnpack } = await import('../../nar/cli/nar.js');
-    return narUnpack(this.file, this.dir, await streamsOf(this));
+    return narUnpack(this.file, this.dir, await this.streams());
   }
 }
 
@@ -75,7 +67,7 @@ export class NarHashCommand extends KeytoolCommand {
 
   async execute(): Promise<number> {
     const { narHash } = await import('../../nar/cli/nar.js');
-    return narHash(this.targets, this.json, this.hex, await streamsOf(this));
+    return narHash(this.targets, this.json, this.hex, await this.streams());
   }
 }
 
@@ -94,6 +86,6 @@ export class NarListCommand extends KeytoolCommand {
 
   async execute(): Promise<number> {
     const { narList } = await import('../../nar/cli/nar.js');
-    return narList(this.file, await streamsOf(this));
+    return narList(this.file, await this.streams());
   }
 }

@@ -1,6 +1,5 @@
 import { Command, Option } from 'clipanion';
 import { aclOption, KeytoolCommand } from '../base.js';
-import { streamsOf } from './nar.js';
 
 export class NarinfoSignCommand extends KeytoolCommand {
   static override paths = [['narinfo', 'sign']];
@@ -22,7 +21,7 @@ export class NarinfoSignCommand extends KeytoolCommand {
 
   async execute(): Promise<number> {
     const { narinfoSign } = await import('../../nar/cli/narinfo.js');
-    return narinfoSign(this.files, this.key, this.host, this.config, await streamsOf(this));
+    return narinfoSign(this.files, this.key, this.host, this.config, await this.streams());
   }
 }
 
@@ -46,6 +45,6 @@ export class NarinfoVerifyCommand extends KeytoolCommand {
 
   async execute(): Promise<number> {
     const { narinfoVerify } = await import('../../nar/cli/narinfo.js');
-    return narinfoVerify(this.files, this.json, this.acl, this.config, await streamsOf(this));
+    return narinfoVerify(this.files, this.json, this.acl, this.config, await this.streams());
   }
 }
