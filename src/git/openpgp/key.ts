@@ -132,10 +132,10 @@ export function keySpec(key: PublicKeyPacket): JsonWebKey | { der: Uint8Array } 
   }
 }
 
-export function createKeyObject(spec: JsonWebKey | { der: Uint8Array }): KeyObject {
-  return 'der' in spec
-    ? createPublicKey({ key: Buffer.from((spec as { der: Uint8Array }).der), format: 'der', type: 'spki' })
-    : createPublicKey({ key: spec as import('node:crypto').JsonWebKeyInput['key'], format: 'jwk' });
+function createKeyObject(spec: JsonWebKey | { der: Uint8Array }): KeyObject {
+  return 'der' in spec && spec.der instanceof Uint8Array
+    ? createPublicKey({ key: Buffer.from(spec.der), format: 'der', type: 'spki' })
+    : createPublicKey({ key: spec as JsonWebKey, format: 'jwk' });
 }
 
 /** The node:crypto key for this OpenPGP key (throws for unsupported algorithms). */
