@@ -10,7 +10,7 @@ import { addAuthorization, EMPTY_AUTHORIZATIONS, normalizeFingerprint, parseAuth
 import { repositoryCacheKey } from './cache.js';
 import { installHooks, keytoolProgram } from './hooks.js';
 import { loadKeyring } from './keyring.js';
-import { GitError, Repository } from './objects.js';
+import { GitError, objectNotFound, Repository } from './objects.js';
 import { formatFingerprint } from './openpgp/index.js';
 
 export interface GitIO {
@@ -102,10 +102,10 @@ export async function gitAuthenticate(io: GitIO, a: AuthenticateArgs): Promise<n
     }
     const signer = parseSigner(signerArg);
     const start = await repo.resolveCommit(commitArg);
-    if (!start) throw new GitError(`object not found - no match for id (${commitArg})`);
+    if (!start) throw objectNotFound(commitArg);
     const endRev = a.end ?? 'HEAD';
     const end = await repo.resolveCommit(endRev);
-    if (!end) throw new GitError(a.end === undefined ? 'reference \'HEAD\' not found' : `object not found - no match for id (${a.end})`);
+    if (!end) throw a.end === undefined ? new GitError('reference \'HEAD\' not found') : objectNotFound(a.end);
     let historical: string[] = [];
     if (a.historicalAuthorizations !== undefined) {
       const file = path.resolve(io.cwd, a.historicalAuthorizations);

@@ -11,6 +11,11 @@ import { KeytoolError } from '../errors.js';
 /** A failure reported by git; shown as `Git error: <message>` like Guix's libgit2 errors. */
 export class GitError extends KeytoolError {}
 
+/** libgit2's message for a revision or object ID that names nothing. */
+export function objectNotFound(id: string): GitError {
+  return new GitError(`object not found - no match for id (${id})`);
+}
+
 export interface GitRunOptions {
   cwd: string;
   input?: string | Uint8Array;
@@ -247,7 +252,7 @@ export class Repository {
 
   async readCommit(oid: string): Promise<Commit> {
     const o = await this.objects.get(oid);
-    if (!o || o.type !== 'commit') throw new GitError(`object not found - no match for id (${oid})`);
+    if (!o || o.type !== 'commit') throw objectNotFound(oid);
     return parseCommit(o.oid, o.content!);
   }
 
