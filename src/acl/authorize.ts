@@ -7,6 +7,7 @@ import { fingerprint, shortFingerprint } from '../fingerprint.js';
 import type { SexpList } from '../sexp/model.js';
 import { authorizeKeys, isAuthorized } from './acl.js';
 import { loadLabels, saveLabels } from './labels.js';
+import { parsePublicKey, readInputFile } from '../keys/read.js';
 import { readPublicKeyFile, updateAcl, withAclLock, type AclSnapshot } from './store.js';
 
 export interface AclChangeHooks {
@@ -42,8 +43,8 @@ export type KeySelector = { kind: 'file'; name: string; key: SexpList } | { kind
 const HEX_PREFIX = /^[0-9a-f]+$/;
 
 /** Read one deauthorize argument: an existing file is a key file, hex digits a fingerprint. */
-export function parseSelector(arg: string, readKey: (file: string) => SexpList = readPublicKeyFile): KeySelector {
-  if (existsSync(arg) && statSync(arg).isFile()) return { kind: 'file', name: arg, key: readKey(arg) };
+export function parseSelector(arg: string): KeySelector {
+  if (existsSync(arg) && statSync(arg).isFile()) return { kind: 'file', name: arg, key: parsePublicKey(readInputFile(arg)) };
   const hex = arg.replace(/[\s:]/g, '').toLowerCase();
   if (hex && HEX_PREFIX.test(hex)) {
     if (hex.length < 4) throw new KeytoolError(`fingerprint prefix '${arg}' is too short: give at least 4 hex digits`, 2);

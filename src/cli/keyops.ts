@@ -72,7 +72,7 @@ export async function authorizeFiles(io: CommandIo, files: string[], label: stri
 }
 
 export async function deauthorizeArgs(io: CommandIo, args: string[], force: boolean): Promise<number> {
-  const selectors = args.map((a) => parseSelector(a, (file) => parsePublicKey(readInputFile(file))));
+  const selectors = args.map((a) => parseSelector(a));
   const { removed } = deauthorize(io.paths, selectors, { force, onReplaceSymlink: symlinkWarning(io, io.paths.acl) });
   for (const k of removed) {
     const info = describeKey(k);
