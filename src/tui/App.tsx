@@ -17,7 +17,7 @@ import {
 import { KeyList } from './KeyList.js';
 import {
   changesBetween, countChanges, cursorIndex, findKey, initialState, labelOf, reducer, visibleKeys,
-  type EditorState, type KeyEntry,
+  type EditorState,
 } from './state.js';
 import { TextField } from './TextField.js';
 import { Para, Styled, ThemeContext, useTerminalSize } from './theme.js';
@@ -190,7 +190,6 @@ export function App({ backend, loaded, colour, onExit }: AppProps) {
   const list = (h: number) => (
     <KeyList doc={state.doc} entries={visible} selected={state.selected} localFpr={state.localFpr} width={width} height={h} filter={state.filter} />
   );
-  const entryOf = (fpr: string): KeyEntry | undefined => findKey(state.doc, fpr);
   const selectedEntry = state.selected === undefined ? undefined : findKey(state.doc, state.selected);
   switch (screen.kind) {
     case 'list':
@@ -225,7 +224,7 @@ export function App({ backend, loaded, colour, onExit }: AppProps) {
       );
       break;
     case 'detail': {
-      const entry = entryOf(screen.fpr);
+      const entry = findKey(state.doc, screen.fpr);
       if (!entry) {
         body = list(bodyHeight);
         break;
@@ -278,7 +277,7 @@ export function App({ backend, loaded, colour, onExit }: AppProps) {
       break;
     case 'confirm-remove':
     case 'label': {
-      const entry = entryOf(screen.fpr);
+      const entry = findKey(state.doc, screen.fpr);
       const dialogHeight = screen.kind === 'label' ? 5 : entry?.fpr === state.localFpr ? 7 : 5;
       body = (
         <Box flexDirection="column">
