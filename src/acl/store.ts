@@ -9,6 +9,7 @@ import { KeytoolError } from '../errors.js';
 import { isAtom, isList, atomText, type SexpList } from '../sexp/model.js';
 import { parseSexp, SexpError } from '../sexp/index.js';
 import { writeFileAtomic } from '../fsutil/atomic.js';
+import { readFileBytes } from '../fsutil/read.js';
 import { withLock } from '../fsutil/lock.js';
 import { aclKeys, printAcl } from './acl.js';
 
@@ -42,24 +43,11 @@ export function parseAclBytes(bytes: Uint8Array, file: string): SexpList[] {
   }
 }
 
-/** A file's bytes, or a KeytoolError that says why it cannot be read. */
-export function readKeyFileBytes(file: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new KeytoolError(`${file}: no such file`);
-    if (code === 'EACCES' || code === 'EPERM') throw new KeytoolError(`${file}: permission denied`);
-    if (code === 'EISDIR') throw new KeytoolError(`${file}: is a directory`);
-    throw new KeytoolError(`${file}: ${(e as Error).message}`);
-  }
-}
-
 /** Read a public key file: `(public-key ...)` or an error naming the file. */
 export function readPublicKeyFile(file: string): SexpList {
   let sexp;
   try {
-    sexp = parseSexp(readKeyFileBytes(file));
+    sexp = parseSexp(readFileBytes(file));
   } catch (e) {
     if (e instanceof SexpError) throw new KeytoolError(`${file}: failed to read public key: ${e.message}`);
     throw e;

@@ -3,7 +3,7 @@
 import { KeytoolError } from '../errors.js';
 import { parseSexp, SexpError } from '../sexp/index.js';
 import { isAtom, isList, type Sexp, type SexpList } from '../sexp/model.js';
-import { readKeyFileBytes } from '../acl/store.js';
+import { readFileBytes } from '../fsutil/read.js';
 import { keyFileKind, publicHalf } from './describe.js';
 
 export interface KeyInput {
@@ -13,7 +13,7 @@ export interface KeyInput {
 }
 
 export function readInputFile(file: string): KeyInput {
-  return { name: file, bytes: readKeyFileBytes(file) };
+  return { name: file, bytes: readFileBytes(file) };
 }
 
 function parse(input: KeyInput, what: string): Sexp {

@@ -6,7 +6,7 @@ import { parseSexp, printAdvanced, advancedString, SexpError } from '../sexp/ind
 import type { SexpList } from '../sexp/model.js';
 import { isAuthorized } from '../acl/acl.js';
 import { fingerprint } from '../fingerprint.js';
-import { readKeyFileBytes } from '../acl/store.js';
+import { readFileBytes } from '../fsutil/read.js';
 
 /** A SHA-256 hash given in hex (any case), as the daemon sends it. */
 export function parseHash(text: string): Uint8Array {
@@ -17,7 +17,7 @@ export function parseHash(text: string): Uint8Array {
 }
 
 export function sha256File(file: string): Uint8Array {
-  return Uint8Array.from(createHash('sha256').update(readKeyFileBytes(file)).digest());
+  return Uint8Array.from(createHash('sha256').update(readFileBytes(file)).digest());
 }
 
 /** The signature text a helper's `sign` reply carries (advanced form, ending with a newline). */
