@@ -6,6 +6,7 @@ import { formatFingerprint, hex, keyObject, keySpec, PublicKeyAlgorithm, type Pu
 import type { JsonWebKey } from 'node:crypto';
 import { readPackets, Reader, PacketTag, tagName } from './packets.js';
 import { dearmor } from './armor.js';
+import { significantLength } from '../../crypto/mpi.js';
 
 export const HASH_ALGORITHMS: Record<number, { name: string; node: string }> = {
   1: { name: 'md5', node: 'md5' },
@@ -124,13 +125,6 @@ function leftPad(b: Uint8Array, n: number): Uint8Array {
   const out = new Uint8Array(n);
   out.set(b, n - b.length);
   return out;
-}
-
-/** Length of `b` without its leading zero bytes. */
-function significantLength(b: Uint8Array): number {
-  let i = 0;
-  while (i < b.length && b[i] === 0) i++;
-  return b.length - i;
 }
 
 /** The digest the signature covers: hash(message ‖ trailer). */
