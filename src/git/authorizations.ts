@@ -45,8 +45,8 @@ export function parseAuthorizations(text: string, what = '.guix-authorizations')
   if (!top || top.type !== 'list') throw new KeytoolError(shape);
   const [head, version, list] = top.items;
   if (!head || head.type !== 'atom' || head.text !== 'authorizations') throw new KeytoolError(shape);
-  if (!version || version.type !== 'list' || version.items.length !== 2 || version.items[0]!.type !== 'atom'
-      || (version.items[0] as { text: string }).text !== 'version') throw new KeytoolError(shape);
+  if (!version || version.type !== 'list' || version.items.length !== 2 || version.items[0]?.type !== 'atom'
+      || version.items[0].text !== 'version') throw new KeytoolError(shape);
   const v = version.items[1]!;
   if (v.type !== 'atom' || v.text !== '0') {
     throw new KeytoolError(`${what}: unsupported authorizations format version ${v.type === 'atom' ? v.text : '?'} (only version 0 is known)`);
