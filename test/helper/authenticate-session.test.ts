@@ -18,7 +18,7 @@ const clients: DaemonClient[] = [];
 
 beforeAll(() => {
   assertBuilt();
-  config = makeConfigDir(keys, { authorized: (k) => !k.label.startsWith('eddsa') });
+  config = makeConfigDir(keys);
 });
 afterAll(() => clients.forEach((c) => c.kill()));
 

@@ -11,7 +11,7 @@ let config: ConfigDir;
 const clients: DaemonClient[] = [];
 
 beforeAll(() => {
-  config = makeConfigDir(keys, { authorized: (k) => !k.label.startsWith('eddsa') });
+  config = makeConfigDir(keys);
 });
 afterAll(() => clients.forEach((c) => c.kill()));
 
