@@ -12,8 +12,8 @@ import { acquireLock } from '../../src/fsutil/lock.js';
 import { fingerprint } from '../../src/fingerprint.js';
 import { TMP_ROOT } from '../support/oracle.js';
 import { startWriter, writerBundle } from './support/harness.js';
+import { EXAMPLE } from './support/run.js';
 
-const EXAMPLE = path.resolve(__dirname, '../../keys-example');
 let root: string;
 let n = 0;
 beforeAll(async () => {
