@@ -33,8 +33,9 @@ parentPort.on('message', ({ id, jobs }) => {
 const BATCH = 64;
 
 export class VerifyPool {
-  private readonly workers: Worker[] = [];
-  private readonly waiting = new Map<number, ((ok: boolean) => void)[]>();
+  private workers: Worker[] = [];
+  /** Batches sent and not answered yet: their worker and one resolver per job. */
+  private readonly waiting = new Map<number, { worker: Worker; resolvers: ((ok: boolean) => void)[] }>();
   private batch: VerifyJob[] = [];
   private resolvers: ((ok: boolean) => void)[] = [];
   private nextId = 0;
@@ -44,14 +45,20 @@ export class VerifyPool {
     for (let i = 0; i < size; i++) {
       const w = new Worker(WORKER, { eval: true });
       w.on('message', ({ id, results }: { id: number; results: Uint8Array }) => {
-        const rs = this.waiting.get(id)!;
+        const sent = this.waiting.get(id);
+        if (!sent) return;
         this.waiting.delete(id);
-        rs.forEach((r, k) => r(results[k] === 1));
+        sent.resolvers.forEach((r, k) => r(results[k] === 1));
       });
       w.on('error', () => {
-        // A dead worker answers "not verified" for its jobs; the caller re-checks in-thread.
-        for (const rs of this.waiting.values()) rs.forEach((r) => r(false));
-        this.waiting.clear();
+        // A dead worker leaves the rotation and answers "not verified" for its own batches; the
+        // caller re-checks those in its thread. The other workers' batches stay theirs.
+        this.workers = this.workers.filter((x) => x !== w);
+        for (const [id, sent] of this.waiting) {
+          if (sent.worker !== w) continue;
+          this.waiting.delete(id);
+          sent.resolvers.forEach((r) => r(false));
+        }
       });
       this.workers.push(w);
     }
@@ -76,11 +83,18 @@ export class VerifyPool {
 
   private flush(): void {
     if (this.batch.length === 0) return;
-    const id = this.nextId++;
-    this.waiting.set(id, this.resolvers);
-    this.workers[this.turn++ % this.workers.length]!.postMessage({ id, jobs: this.batch });
+    const resolvers = this.resolvers;
+    const jobs = this.batch;
     this.batch = [];
     this.resolvers = [];
+    if (this.workers.length === 0) {
+      resolvers.forEach((r) => r(false)); // every worker died: the caller checks in its thread
+      return;
+    }
+    const id = this.nextId++;
+    const worker = this.workers[this.turn++ % this.workers.length]!;
+    this.waiting.set(id, { worker, resolvers });
+    worker.postMessage({ id, jobs });
   }
 
   close(): void {
