@@ -6,7 +6,7 @@ import { KeytoolError } from '../errors.js';
 import { fingerprint, shortFingerprint } from '../fingerprint.js';
 import type { SexpList } from '../sexp/model.js';
 import { authorizeKeys, isAuthorized } from './acl.js';
-import { loadLabels, saveLabels } from './labels.js';
+import { loadLabels, saveLabels, updateLabels } from './labels.js';
 import { parsePublicKey, readInputFile } from '../keys/read.js';
 import { readPublicKeyFile, updateAcl, withAclLock, type AclSnapshot } from './store.js';
 
@@ -28,11 +28,8 @@ export function authorize(paths: ConfigPaths, keys: SexpList[], options: AclChan
       },
       { onReplaceSymlink: options.onReplaceSymlink },
     );
-    if (options.label !== undefined) {
-      const labels = loadLabels(paths);
-      labels.set(fingerprint(keys[0]!), options.label);
-      saveLabels(paths, labels);
-    }
+    const label = options.label;
+    if (label !== undefined) updateLabels(paths, (labels) => labels.set(fingerprint(keys[0]!), label));
     return { snapshot, alreadyPresent };
   });
 }
