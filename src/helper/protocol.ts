@@ -185,7 +185,6 @@ export class RequestReader {
         if (byte !== COLON) {
           return this.malformed(byte, `argument ${this.args.length + 1}'s length is followed by ${describe(byte)} instead of ':'`);
         }
-        if (this.length > this.limits.maxArgumentLength) return this.fatal();
         this.payload = new Uint8Array(this.length);
         this.filled = 0;
         if (this.length === 0) {
