@@ -92,13 +92,15 @@ const arg = (s) => {
 const req = (cmd, ...args) => Buffer.concat([Buffer.from(cmd), ...args.flatMap((a) => [Buffer.from(' '), arg(a)]), Buffer.from('\n')]);
 const hashFor = (i) => (i + 1).toString(16).padStart(64, '0');
 
-async function startup() {
+/** Start-up as the daemon sees it: the configuration directory holds an ACL (two keys) to read. */
+async function startup(cfg) {
+  const env = { ...process.env, GUIX_CONFIGURATION_DIRECTORY: cfg.dir };
   const runs = 101;
   const cases = {
     'node -e 0': () => spawnSync(process.execPath, ['-e', '0'], { stdio: 'ignore' }),
-    'keytool authenticate (snapshot)': () => spawnSync(keytool, ['authenticate'], { stdio: ['ignore', 'ignore', 'ignore'], cwd: '/' }),
+    'keytool authenticate (snapshot)': () => spawnSync(keytool, ['authenticate'], { stdio: ['ignore', 'ignore', 'ignore'], cwd: '/', env }),
     'keytool authenticate (plain bundle)': () =>
-      spawnSync(keytool, ['authenticate'], { stdio: ['ignore', 'ignore', 'ignore'], cwd: '/', env: { ...process.env, KEYTOOL_NODE: process.execPath } }),
+      spawnSync(keytool, ['authenticate'], { stdio: ['ignore', 'ignore', 'ignore'], cwd: '/', env: { ...env, KEYTOOL_NODE: process.execPath } }),
   };
   const times = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
   for (const run of Object.values(cases)) run(); // warm the page cache
@@ -110,7 +112,7 @@ async function startup() {
     }
   }
   const base = median(times['node -e 0']);
-  console.log(`start-up, spawn to exit on empty input (median of ${runs}, interleaved):`);
+  console.log(`start-up, spawn to exit on empty input, reading an ACL of two keys (median of ${runs}, interleaved):`);
   for (const [name, ts] of Object.entries(times)) {
     console.log(`  ${name.padEnd(38)} ${fmt(median(ts), 1).padStart(7)} ms   ${fmt(median(ts) / base)}x bare node`);
   }
@@ -125,7 +127,7 @@ async function startup() {
   };
   const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
   const cpuBase = cpu(`${q(process.execPath)} -e 0`);
-  const cpuSnap = cpu(`${q(keytool)} authenticate`);
+  const cpuSnap = cpu(`GUIX_CONFIGURATION_DIRECTORY=${q(cfg.dir)} ${q(keytool)} authenticate`);
   console.log(`  CPU time per start: node -e 0 ${fmt(cpuBase, 1)} ms, keytool authenticate ${fmt(cpuSnap, 1)} ms (${fmt(cpuSnap / cpuBase)}x)`);
 }
 
@@ -205,7 +207,7 @@ async function memory(cfg) {
 export async function run() {
   const cfg = configDir();
   try {
-    await startup();
+    await startup(cfg);
     await throughput(cfg);
     if (!process.env.BENCH_QUICK) await memory(cfg);
   } finally {
