@@ -69,3 +69,31 @@ describe('worst cases within the time bound', () => {
     });
   }
 });
+
+describe('the harness itself', () => {
+  // A parser that refuses most inputs properly but lets a TypeError out on a 0x42 byte after an
+  // 'x', and is slow on 'zz': the loop must find both, keep them apart, and shrink them.
+  const planted = {
+    name: 'planted',
+    about: 'a parser with two planted bugs',
+    corpus: () => ({ seeds: [latin1Bytes('abcxdef'), latin1Bytes('hello zebra')], dictionary: [latin1Bytes('xB'), latin1Bytes('zz')], nesting: [], endian: 'text' as const }),
+    run(input: FuzzInput): 'accepted' | 'refused' {
+      const s = Buffer.from(input.bytes).toString('latin1');
+      if (/xB/.test(s)) (undefined as unknown as { f(): void }).f();
+      if (s.includes('zz')) {
+        const until = performance.now() + 30;
+        while (performance.now() < until);
+      }
+      return s.length % 2 ? 'accepted' : 'refused';
+    },
+  };
+
+  it('finds, tells apart and shrinks bugs, and reports inputs over the time bound', () => {
+    const report = fuzzTarget(planted, { runs: 400, seed: 1, maxMillisPerInput: 20 });
+    const byName = new Map(report.bugs.map((b) => [b.signature.split(':')[0], b]));
+    expect([...byName.keys()].sort()).toEqual(['SlowInput', 'TypeError']);
+    expect(Buffer.from(byName.get('TypeError')!.minimal!.bytes).toString('latin1')).toBe('xB');
+    expect(Buffer.from(byName.get('SlowInput')!.minimal!.bytes).toString('latin1')).toBe('zz');
+    expect(report.maxMillis).toBeGreaterThanOrEqual(30);
+  });
+});
