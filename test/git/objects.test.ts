@@ -2,10 +2,12 @@
 // authenticated is the objects themselves (no replace ref, graft or swapped object file can stand
 // in for a commit), objects are read in linear time and within size limits, and broken links are
 // reported in words.
-import { copyFileSync, existsSync, unlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheFile, repositoryCacheKey } from '../../src/git/cache.js';
+import { ObjectError, Repository } from '../../src/git/objects.js';
 import { authorizations, TestRepo, type TestKey } from './support/repo.js';
 import { authenticate } from './support/run.js';
 
@@ -99,6 +101,18 @@ describe('what is authenticated is the objects themselves', () => {
   });
 });
 
+describe('every git process', () => {
+  it('is started by src/git/objects.ts (through gitInvocation) and nowhere else in src/git', () => {
+    const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'git');
+    const sources = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    const spawning = sources.filter((f) => /child_process/.test(readFileSync(path.join(dir, f), 'utf8')));
+    expect(spawning).toEqual(['objects.ts']);
+    const objects = readFileSync(path.join(dir, 'objects.ts'), 'utf8');
+    expect(objects.match(/\b(?:spawn|execFile)\('git', git\.args/g)).toHaveLength(2);
+    expect(objects.match(/\b(?:spawn|execFile|execFileSync|spawnSync)\(/g)).toHaveLength(2);
+  });
+});
+
 describe('reading large objects', () => {
   /** Alice's binary key followed by a user ID packet of `size` bytes (new format, 5-byte length). */
   function keyWithLargeUserId(size: number): Buffer {
@@ -151,6 +165,28 @@ describe('reading large objects', () => {
     const out = await authenticate(r, [s, alice.primary]);
     expect(out.stderr).toContain(`${PROG}: error: commit ${big} is ${size} bytes (1.0 MiB), more than the 1 MiB keytool reads for a commit; refusing it\n`);
     expect(out.status).toBe(1);
+  }, 60_000);
+});
+
+describe('the object reader', () => {
+  it('answers pipelined requests in order around a missing and a refused object', async () => {
+    const r = fresh();
+    const small = r.blob('small\n');
+    const huge = r.blob(Buffer.alloc((64 << 20) + 1, 0x62));
+    const after = r.blob(Buffer.alloc(300_000, 0x63));
+    const repo = await Repository.open(r.dir);
+    try {
+      const results = await Promise.allSettled([small, '3'.repeat(40), huge, after, small].map((id) => repo.objects.get(id)));
+      expect(results.map((x) => x.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      const value = (i: number) => (results[i] as PromiseFulfilledResult<{ content?: Buffer } | null>).value;
+      expect(value(0)!.content!.toString()).toBe('small\n');
+      expect(value(1)).toBeNull();
+      expect((results[2] as PromiseRejectedResult).reason).toBeInstanceOf(ObjectError);
+      expect(value(3)!.content!.equals(Buffer.alloc(300_000, 0x63))).toBe(true);
+      expect(value(4)!.content!.toString()).toBe('small\n');
+    } finally {
+      repo.close();
+    }
   }, 60_000);
 });
 
