@@ -25,9 +25,7 @@ function fresh(): TestRepo {
 /** A repository with Alice's key on the keyring and an introduction `s` signed by her. */
 function aliceIntro(): { r: TestRepo; auth: string; s: string } {
   const r = fresh();
-  r.keyring([alice]);
-  const auth = authorizations([alice]);
-  return { r, auth, s: r.commit({ '.guix-authorizations': auth }, [], alice) };
+  return { r, ...r.introduce(alice) };
 }
 
 function cachePath(r: TestRepo): string {

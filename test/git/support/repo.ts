@@ -146,6 +146,14 @@ export class TestRepo {
     return this.git(['hash-object', '-t', 'commit', '-w', '--literally', '--stdin'], signed);
   }
 
+  /** Put `signer`'s key on the keyring and make the introductory commit `s`, signed by `signer`
+   *  and authorizing only that key (`auth`, the file's text). */
+  introduce(signer: TestKey): { auth: string; s: string } {
+    this.keyring([signer]);
+    const auth = authorizations([signer]);
+    return { auth, s: this.commit({ '.guix-authorizations': auth }, [], signer) };
+  }
+
   /** Point branch `main` (checked out) at `commit`. */
   head(commit: string, branch = 'main'): void {
     this.git(['update-ref', `refs/heads/${branch}`, commit]);
