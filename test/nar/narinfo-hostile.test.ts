@@ -48,6 +48,7 @@ describe('hostile input: every pattern is linear, every message bounded', () => 
     ['a base64 part of padding', `1;h;${'='.repeat(N)}`],
     ['many ; separated parts', `1${';'.repeat(N)}`],
     ['a huge host', `1;${'h'.repeat(N)};${b64}x`],
+    ['a long signature text that is not ISO-8859-1', `1;h;${Buffer.from(`${'a'.repeat(N)}\u0100`).toString('base64')}`],
   ];
   for (const [what, value] of cases) {
     it(`${what}: unsigned, fast, and quoted in part only`, () => {
