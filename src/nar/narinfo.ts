@@ -10,8 +10,8 @@
 //   so in a file with CRLF line endings every value ends in CR (its StorePath names no store item,
 //   its numbers do not parse, a blank "\r" line is an unmatched line). We refuse such lines with a
 //   message that says so, rather than read values Guix would read differently.
-// - Every pattern here is linear code (no regular expression runs over input), and messages quote
-//   at most an excerpt of the input.
+// - Reading is linear code: the only regular expressions applied to input match one character
+//   (no quantifier). Messages quote at most an escaped excerpt of the input.
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { signHash, type KeyPair } from '../crypto/index.js';
