@@ -38,9 +38,9 @@ describe('reading', () => {
     expect(readAuthorizations(text)).toEqual(['abcd']);
   });
 
-  it('decodes string escapes', () => {
+  it('decodes string escapes as Guile does (\\x takes exactly two digits: "\\x41;" is "A;")', () => {
     const [node] = readAll('"a\\"b\\\\c\\x41;\\n"');
-    expect(node).toMatchObject({ type: 'string', value: 'a"b\\cA\n' });
+    expect(node).toMatchObject({ type: 'string', value: 'a"b\\cA;\n' });
   });
 
   it('refuses other shapes and versions with clear messages', () => {
