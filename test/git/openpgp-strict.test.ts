@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { armor, dearmor, encodePacket, Keyring, readSignature, verifySignature } from '../../src/git/openpgp/index.js';
 import { makeEd25519Signer } from '../../src/git/openpgp/sign.js';
+import { timed } from './support/timed.js';
 
 const signer = makeEd25519Signer();
 const message = Buffer.from('tree 0123\n\nmessage\n');
@@ -13,15 +14,6 @@ const packet = dearmor(signature).data;
 const marker = encodePacket(10, Buffer.from('PGP'));
 const trust = encodePacket(12, Buffer.of(0, 0));
 const onePass = encodePacket(4, Buffer.of(3, 0, 10, 22, ...signer.publicKey.keyId, 1));
-
-function timed<T>(f: () => T, ms = 2000): T {
-  const start = performance.now();
-  try {
-    return f();
-  } finally {
-    expect(performance.now() - start).toBeLessThan(ms);
-  }
-}
 
 describe('commit signatures: the signature is the first packet', () => {
   it('verifies the plain signature, even with packets after it (Guix never reads them)', () => {

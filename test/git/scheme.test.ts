@@ -3,6 +3,7 @@
 // tails), iteratively, in linear time, and every message is bounded.
 import { describe, expect, it } from 'vitest';
 import { MAX_DEPTH, readAll, readFirst, type Node } from '../../src/git/scheme.js';
+import { timed } from './support/timed.js';
 
 /** How deep `node` nests lists, walked without recursion. */
 function depth(node: Node): number {
@@ -10,13 +11,6 @@ function depth(node: Node): number {
   let n: Node | undefined = node;
   while (n?.type === 'list') { d++; n = n.items[n.items.length - 1]; }
   return d;
-}
-
-function timed<T>(f: () => T, ms: number): T {
-  const start = performance.now();
-  const r = f();
-  expect(performance.now() - start).toBeLessThan(ms);
-  return r;
 }
 
 describe('deep input (no recursion)', () => {
