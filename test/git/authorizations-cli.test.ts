@@ -64,3 +64,20 @@ describe('keytool git authorizations list --file (hostile files)', () => {
     expect(list(file('', '#e0.0')).status).toBe(0);
   });
 });
+
+describe('keytool git authorizations list (terminal output)', () => {
+  it('escapes names and bounds fingerprints on the terminal; --json keeps them exact', () => {
+    const f = path.join(base, 'terminal');
+    const name = '\x1b]0;TITLE\x07\x1b[2K\rok fake\nnext';
+    writeFileSync(f, file(`("${'a'.repeat(40)}" (name "${name.replace(/\x1b/g, '\\x1b').replace(/\x07/g, '\\a').replace(/\r/g, '\\r').replace(/\n/g, '\\n')}")) ("${'b'.repeat(100_000)}")`));
+    const r = spawnSync(keytool, ['git', 'authorizations', 'list', '--file', f], { cwd: base, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toContain('\\x1b]0;TITLE\\x07\\x1b[2K\\rok fake\\nnext');
+    expect(r.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f]/);
+    expect(lines[1]!.length).toBeLessThan(200);
+    const j = spawnSync(keytool, ['git', 'authorizations', 'list', '--json', '--file', f], { cwd: base, encoding: 'utf8' });
+    expect(JSON.parse(j.stdout).authorizations[0].name).toBe(name);
+  });
+});
