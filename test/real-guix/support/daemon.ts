@@ -48,7 +48,7 @@ export type KeyMaker = 'guix' | 'keytool';
 export interface ConfigDir {
   /** Inside the root: GUIX_CONFIGURATION_DIRECTORY for daemons and clients. */
   dir: string;
-  /** `keytool list`'s name for the key: its fingerprint (SHA-256 of the canonical public key). */
+  /** Who owns it (and so the key pair): the daemon's user. */
   owner: User;
 }
 
@@ -113,7 +113,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   rmSync(onHost(socket), { force: true });
   const env: Record<string, string> = { GUIX_CONFIGURATION_DIRECTORY: options.config.dir, ...options.env };
   if (options.helper === 'ours') Object.assign(env, { GUIX: keytoolGuix(), KEYTOOL_REAL_GUIX: '/usr/bin/guix' });
-  const [command, ...args] = chrootArgv(['guix-daemon', '--disable-chroot', `--listen=${socket}`], { env, user });
+  // As guix-daemon.service: an unprivileged daemon keeps CAP_CHOWN (AmbientCapabilities=CAP_CHOWN).
+  const [command, ...args] = chrootArgv(['guix-daemon', '--disable-chroot', `--listen=${socket}`], { env, user, capabilities: ['chown'] });
   const child = spawn(command!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   trackPid(child.pid!);
   let output = '';

@@ -59,6 +59,8 @@ export interface RunOptions {
   input?: Buffer | string;
   /** Who runs it (default root). */
   user?: User;
+  /** Ambient capabilities for a user other than root, e.g. ['chown'] as guix-daemon.service grants. */
+  capabilities?: string[];
   /** Working directory inside the root (default /). */
   cwd?: string;
   timeoutMs?: number;
@@ -71,7 +73,7 @@ export interface RunResult {
 }
 
 /** The argv that runs `argv` chrooted into the root as `user`, with a clean environment. */
-export function chrootArgv(argv: readonly string[], options: Pick<RunOptions, 'env' | 'user' | 'cwd'> = {}): string[] {
+export function chrootArgv(argv: readonly string[], options: Pick<RunOptions, 'env' | 'user' | 'cwd' | 'capabilities'> = {}): string[] {
   const { root } = realGuix();
   const vars: Record<string, string | undefined> = {
     PATH: '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin',
@@ -82,9 +84,11 @@ export function chrootArgv(argv: readonly string[], options: Pick<RunOptions, 'e
   const assignments = Object.entries(vars)
     .filter((e): e is [string, string] => e[1] !== undefined)
     .map(([k, v]) => `${k}=${v}`);
-  const userspec = options.user && options.user !== 'root' ? [`--userspec=${options.user}:${options.user}`] : [];
   const cd = options.cwd ? ['-C', options.cwd] : [];
-  return ['chroot', ...userspec, root, '/usr/bin/env', '-i', ...cd, ...assignments, ...argv];
+  if (!options.user || options.user === 'root') return ['chroot', root, '/usr/bin/env', '-i', ...cd, ...assignments, ...argv];
+  const caps = (options.capabilities ?? []).map((c) => `+${c}`).join(',');
+  const setpriv = ['/usr/bin/setpriv', `--reuid=${options.user}`, `--regid=${options.user}`, '--init-groups', ...(caps ? [`--inh-caps=${caps}`, `--ambient-caps=${caps}`] : [])];
+  return ['chroot', root, ...setpriv, '/usr/bin/env', '-i', ...cd, ...assignments, ...argv];
 }
 
 /** Run a program inside the root; never throws for a non-zero status (tests compare it). */
