@@ -26,7 +26,9 @@
 # Exit status: COMMAND's; 0 after setup alone; 3 not run as root; 4 debootstrap missing and
 # could not be installed; 5 building the root failed; 6 the root is unusable after building.
 set -euo pipefail
-
+# All of it in one block: bash then reads the whole script before running it, so editing the file
+# during a run cannot change what the run does.
+{
 want_version=${GUIX_KEYTOOL_GUIX_VERSION:-1.5.0}
 root=${GUIX_KEYTOOL_ROOT:-/var/cache/guix-keytool/root}
 mirror=${GUIX_KEYTOOL_MIRROR:-http://deb.debian.org/debian}
@@ -177,9 +179,12 @@ pids_file="$root/tmp/real-guix/pids"
 export GUIX_KEYTOOL_ROOT=$root GUIX_KEYTOOL_CHECKOUT=$checkout_in_root GUIX_KEYTOOL_PIDS=$pids_file
 export GUIX_KEYTOOL_GUIX_VERSION=$version
 tier_start=$(date +%s)
+# In the background, so that a signal (INT, TERM, HUP) runs the trap at once, not after COMMAND.
 set +e
-"$@"
+"$@" &
+wait $!
 status=$?
 set -e
 say "command finished with status $status in $(($(date +%s) - tier_start)) s (total with setup: $(($(date +%s) - start)) s)"
 exit "$status"
+}
