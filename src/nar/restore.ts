@@ -72,7 +72,11 @@ export function nameProblem(name: Uint8Array): string | undefined {
   return undefined;
 }
 
-const shownNar = (p: NarPath): string => `/${showPath(p)}`;
+/** A path of the archive for a message: escaped by showPath, and bounded (a nar nests 1024 deep). */
+function shownNar(p: NarPath): string {
+  const s = `/${showPath(p)}`;
+  return s.length <= 400 ? s : `${s.slice(0, 400)}… (${s.length} characters)`;
+}
 
 /**
  * Applies nar events as the nar `root` inside a directory we know (a staging directory). Every
