@@ -56,7 +56,7 @@ export function fsProblem(e: unknown): string {
     case 'ENOENT': return 'a directory on its path does not exist';
     case 'ENOTDIR': case 'EEXIST': return 'something on its path is not a directory';
     case 'EACCES': case 'EPERM': return 'permission denied';
-    case 'ENAMETOOLONG': return 'its path is longer than the system allows';
+    case 'ENAMETOOLONG': return 'its path, or a name on it, is longer than the system allows';
     case 'ELOOP': return 'too many levels of symbolic links on its path';
     default: return strerror(e);
   }
@@ -293,15 +293,15 @@ export interface ExtractionDir {
 export function prepareExtractionDir(dest: string): ExtractionDir {
   const target = bare(dest);
   const shown = `'${displayable(target)}'`;
+  const name = path.basename(target);
+  const bad = nameProblem(Buffer.from(name));
+  if (bad && name !== '' && name !== '.' && name !== '..') throw new KeytoolError(`cannot create ${shown}: its name ${bad}`);
   const st = statTarget(target);
   if (st?.isSymbolicLink()) {
     throw new KeytoolError(`${shown} is a symbolic link; refusing to extract through it (as nar unpack does): give the directory it points to, or a new name`);
   }
   if (st && !st.isDirectory()) throw new KeytoolError(`${shown} exists and is not a directory`);
   if (!st) {
-    const name = path.basename(target);
-    const bad = nameProblem(Buffer.from(name));
-    if (bad) throw new KeytoolError(`cannot create ${shown}: its name ${bad}`);
     try {
       mkdirSync(target, { recursive: true });
     } catch (e) {

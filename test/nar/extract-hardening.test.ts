@@ -201,12 +201,13 @@ describe('one rule for DIR: never through a symbolic link', () => {
 describe('names no file system takes, and other messages in words', () => {
   const long = 'x'.repeat(300);
 
-  it('nar unpack: an empty DIR, a 300-byte DIR name, a missing parent', () => {
+  it('an empty DIR, a 300-byte DIR name, a missing parent', () => {
     const d = scratch('names');
     expect(keytool(['nar', 'unpack', '-', ''], { cwd: d, input: raceNar })).toMatchObject({ status: 2, stderr: 'keytool: the destination DIR is an empty string; give the name of a directory\n' });
     expect(keytool(['nar', 'unpack', '-', long], { cwd: d, input: raceNar })).toMatchObject({ status: 1, stderr: `keytool: cannot create '${long}': its name is 300 bytes long, more than the 255 a file name may have\n` });
     expect(keytool(['nar', 'unpack', '-', 'no/such/dir'], { cwd: d, input: raceNar })).toMatchObject({ status: 1, stderr: "keytool: cannot create 'no/such/dir': directory 'no/such' does not exist\n" });
     expect(keytool(['archive', 'extract', '--config-dir', conf, '-', ''], { cwd: d, input: okBundle })).toMatchObject({ status: 2, stderr: 'keytool: the destination DIR is an empty string; give the name of a directory\n' });
+    expect(keytool(['archive', 'extract', '--config-dir', conf, '-', long], { cwd: d, input: okBundle })).toMatchObject({ status: 1, stderr: `keytool: cannot create '${long}': its name is 300 bytes long, more than the 255 a file name may have\n` });
     expect(readdirSync(d)).toEqual([]);
   });
 
