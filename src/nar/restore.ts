@@ -215,13 +215,13 @@ export class StagingDir {
 
   /** Move the finished `name` to `dest` (whose parent is `destDir` when we know it), refusing to replace anything. */
   moveOut(name: string, dest: string | Buffer, shownDest: string, destDir?: KnownDir): void {
-    checkStill(this.dir);
-    if (destDir) checkStill(destDir);
     const at = Buffer.concat([this.dir.path, SLASH, Buffer.from(name)]);
     const exists = (): never => {
       throw new KeytoolError(`'${shownDest}' already exists; refusing to overwrite it`);
     };
     try {
+      checkStill(this.dir);
+      if (destDir) checkStill(destDir);
       if (lstatSync(at).isDirectory()) {
         if (lstatBig(dest)) exists();
         renameSync(at, dest);
@@ -244,8 +244,12 @@ export class StagingDir {
 
   /** Remove the staging directory and everything still in it. */
   remove(): void {
-    rmSync(this.dir.path, { recursive: true, force: true });
     this.forget();
+    try {
+      rmSync(this.dir.path, { recursive: true, force: true });
+    } catch (e) {
+      throw new KeytoolError(`cannot remove ${this.dir.shown}: ${fsProblem(e)}; remove it by hand`);
+    }
   }
 }
 
