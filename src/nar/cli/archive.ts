@@ -10,7 +10,7 @@ import { undoOnSignal } from '../../fsutil/cleanup.js';
 import { fingerprint, shortFingerprint } from '../../fingerprint.js';
 import { findToken, parseSexp, printAdvanced } from '../../sexp/index.js';
 import { BundleParser, exportBundle, lacksSignature, orderItems, TROJAN_MESSAGE, type BundleEvent, type BundleItem, type ExportItem } from '../bundle.js';
-import { nameProblem, prepareExtractionDir, StagingDir, type NarRestorer } from '../restore.js';
+import { fsProblem, nameProblem, prepareExtractionDir, StagingDir, type NarRestorer } from '../restore.js';
 import { checkStorePath } from '../storepath.js';
 import { judgeSignature, type SignatureVerdict } from '../verdict.js';
 import { trustedKeys, type TrustedKeys } from './acl.js';
@@ -308,27 +308,27 @@ export async function archiveExtract(file: string, dir: string, paths: ConfigPat
     for (const { item, dest, shown } of staged) {
       if (dests.has(dest.toString('latin1'))) throw new KeytoolError(`${displayable(item.storePath)} appears twice in the bundle`);
       dests.add(dest.toString('latin1'));
-      if (lstatSync(dest, { throwIfNoEntry: false })) throw new KeytoolError(`'${shown}' already exists; refusing to overwrite it`);
+      if (occupied(dest, shown)) throw new KeytoolError(`'${shown}' already exists; refusing to overwrite it`);
     }
     // Synchronous from here: no signal handler can run between two moves.
     for (const it of staged) {
       staging.moveOut(it.name, it.dest, it.shown, target.known);
       moved.push(it);
     }
-    for (const { shown } of staged) s.stdout.write(`${shown}\n`);
     extracted = true;
+    for (const { shown } of staged) s.stdout.write(`${shown}\n`);
     s.stderr.write(`${staged.length} item${staged.length === 1 ? '' : 's'} verified and extracted\n`);
     return 0;
   } catch (e) {
     // Nothing half-done: what was already moved goes back to be removed with the rest.
-    for (const it of [...moved].reverse()) {
+    for (const it of extracted ? [] : [...moved].reverse()) {
       try {
         staging!.moveBack(it.name, it.dest);
       } catch {
         /* gone already */
       }
     }
-    if (e instanceof KeytoolError && staging) throw new KeytoolError(`${current ? `bundle item ${current}: ` : ''}${e.message}; nothing extracted`);
+    if (e instanceof KeytoolError && staging && !extracted) throw new KeytoolError(`${current ? `bundle item ${current}: ` : ''}${e.message}; nothing extracted`, e.exitCode);
     throw e;
   } finally {
     progress.done();
@@ -336,6 +336,15 @@ export async function archiveExtract(file: string, dir: string, paths: ConfigPat
     staging?.remove();
     if (!extracted) removeMadeDir();
     forgetMadeDir();
+  }
+}
+
+/** Whether something is at `dest` already. */
+function occupied(dest: Buffer, shown: string): boolean {
+  try {
+    return lstatSync(dest, { throwIfNoEntry: false }) !== undefined;
+  } catch (e) {
+    throw new KeytoolError(`cannot create '${shown}': ${fsProblem(e)}`);
   }
 }
 
