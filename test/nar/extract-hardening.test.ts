@@ -114,6 +114,28 @@ describe('a directory swapped for a symbolic link mid-stream', () => {
     expect(existsSync(path.join(work, 'xout'))).toBe(false); // made by this run, so removed again
   });
 
+  it('nar unpack: an ancestor swapped for a link to a look-alike tree is caught too', async () => {
+    const outside = scratch('outside');
+    mkdirSync(path.join(outside, 'b', 'c'), { recursive: true }); // what the link leads to looks like ours
+    const tree = path.join(scratch('deep'), 'tree');
+    mkdirSync(path.join(tree, 'a', 'b', 'c'), { recursive: true });
+    writeFileSync(path.join(tree, 'a', 'b', 'zzzz'), 'payload\n');
+    const nar = await narOf(tree);
+    const run = piped(['nar', 'unpack', '-', 'deep-out'], work);
+    run.send(nar.subarray(0, cut(nar)));
+    const a = await waitFor('a/b/c', () => {
+      const found = stagedA(stagingIn(work, '.deep-out.keytool-'));
+      return found && isDir(path.join(found, 'b', 'c')) ? found : undefined;
+    });
+    swap(a, outside);
+    run.end(nar.subarray(cut(nar)));
+    const r = await run.exit;
+    expect(readdirSync(path.join(outside, 'b')).sort()).toEqual(['c']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('keytool: cannot restore /a/b/zzzz: directory /a/b of the archive was moved or replaced while extracting (another process changed it); stopped without writing through it\n');
+    expect(stagingIn(work, '.deep-out.keytool-')).toEqual([]);
+  });
+
   it.skipIf(!canRunAsNobody)('another user cannot even enter the staging directory, even under umask 000', async () => {
     const outside = scratch('outside');
     const run = piped(['nar', 'unpack', '-', 'nobody-out'], work, true);
