@@ -80,7 +80,11 @@ beforeAll(async () => {
 });
 
 describe('a directory swapped for a symbolic link mid-stream', () => {
-  const swap = (a: string, outside: string): void => {
+  // The swap happens once `a/b` is seen, normally after the run has finished with its chunk (hence
+  // the pause); if it lands between creating the last directory and re-checking its parent, that
+  // check refuses it instead, naming that directory: both outcomes are right.
+  const swap = async (a: string, outside: string): Promise<void> => {
+    await new Promise((r) => setTimeout(r, 100));
     renameSync(a, `${a}.moved`);
     symlinkSync(outside, a);
   };
@@ -90,12 +94,12 @@ describe('a directory swapped for a symbolic link mid-stream', () => {
     const run = piped(['nar', 'unpack', '-', 'out'], work);
     run.send(raceNar.subarray(0, cut(raceNar)));
     const a = await waitFor('a/b', () => stagedA(stagingIn(work, '.out.keytool-')));
-    swap(a, outside);
+    await swap(a, outside);
     run.end(raceNar.subarray(cut(raceNar)));
     const r = await run.exit;
     expect(readdirSync(outside)).toEqual([]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe('keytool: cannot restore /a/zzzz: directory /a of the archive was moved or replaced while extracting (another process changed it); stopped without writing through it\n');
+    expect(r.stderr).toMatch(/^keytool: cannot restore \/a\/(zzzz|b): directory \/a of the archive was moved or replaced while extracting \(another process changed it\); stopped without writing through it\n$/);
     expect(existsSync(path.join(work, 'out'))).toBe(false);
     expect(stagingIn(work, '.out.keytool-')).toEqual([]);
   });
@@ -105,12 +109,12 @@ describe('a directory swapped for a symbolic link mid-stream', () => {
     const run = piped(['archive', 'extract', '--config-dir', conf, '-', 'xout'], work);
     run.send(raceBundle.subarray(0, cut(raceBundle)));
     const a = await waitFor('a/b', () => (isDir(path.join(work, 'xout')) ? stagedA(stagingIn(path.join(work, 'xout'), '.keytool-extract-')) : undefined));
-    swap(a, outside);
+    await swap(a, outside);
     run.end(raceBundle.subarray(cut(raceBundle)));
     const r = await run.exit;
     expect(readdirSync(outside)).toEqual([]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe('keytool: bundle item 1: cannot restore /a/zzzz: directory /a of the archive was moved or replaced while extracting (another process changed it); stopped without writing through it; nothing extracted\n');
+    expect(r.stderr).toMatch(/^keytool: bundle item 1: cannot restore \/a\/(zzzz|b): directory \/a of the archive was moved or replaced while extracting \(another process changed it\); stopped without writing through it; nothing extracted\n$/);
     expect(existsSync(path.join(work, 'xout'))).toBe(false); // made by this run, so removed again
   });
 
@@ -127,12 +131,12 @@ describe('a directory swapped for a symbolic link mid-stream', () => {
       const found = stagedA(stagingIn(work, '.deep-out.keytool-'));
       return found && isDir(path.join(found, 'b', 'c')) ? found : undefined;
     });
-    swap(a, outside);
+    await swap(a, outside);
     run.end(nar.subarray(cut(nar)));
     const r = await run.exit;
     expect(readdirSync(path.join(outside, 'b')).sort()).toEqual(['c']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe('keytool: cannot restore /a/b/zzzz: directory /a/b of the archive was moved or replaced while extracting (another process changed it); stopped without writing through it\n');
+    expect(r.stderr).toMatch(/^keytool: cannot restore \/a\/b\/(zzzz|c): directory \/a\/b of the archive was moved or replaced while extracting \(another process changed it\); stopped without writing through it\n$/);
     expect(stagingIn(work, '.deep-out.keytool-')).toEqual([]);
   });
 
