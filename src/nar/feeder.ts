@@ -158,6 +158,16 @@ export class EventParser<E, T> {
     return out;
   }
 
+  /**
+   * The events a failed `push` emitted before its error and so could not return (e.g. the start of
+   * the item the error is in, when both came in one chunk).
+   */
+  pending(): E[] {
+    const out = this.events;
+    this.events = [];
+    return out;
+  }
+
   /** The grammar's result; throws when the input ended early. */
   end(): T {
     return this.feeder.end();

@@ -93,7 +93,7 @@ export class ArchiveExtractCommand extends KeytoolCommand {
     category: 'Archives',
     description: 'verify a bundle, then restore its items into a directory',
     details: `
-      Every item is checked as \`archive verify\` does. Items are restored into a private staging directory inside DIR while they are read, and moved to DIR/<store file name> only after every item has passed; if any fails, nothing is extracted. Existing entries of DIR are never overwritten. Prints the paths it created.
+      Every item is checked as \`archive verify\` does. Items are restored into a private (0700) staging directory inside DIR while they are read, and moved to DIR/<store file name> only after every item has passed; if any fails, or a signal interrupts, nothing is extracted and DIR is left as it was. DIR is created if needed; a symbolic link there is refused, as \`nar unpack\` refuses one. Existing entries of DIR are never overwritten. Prints the paths it created.
     `,
     examples: [['Extract a bundle', '$0 archive extract hello.nar.bundle ./out']],
   });

@@ -1,15 +1,16 @@
 // `keytool archive export|list|verify|extract`: `guix archive --export` bundles without a daemon.
-import { mkdir, rm, stat, readdir } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { lstatSync, rmdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ConfigPaths } from '../../config.js';
 import { loadKeyPair, publicKeyFromSexp, signHash } from '../../crypto/index.js';
+import { displayable } from '../../display.js';
 import { KeytoolError } from '../../errors.js';
+import { undoOnSignal } from '../../fsutil/cleanup.js';
 import { fingerprint, shortFingerprint } from '../../fingerprint.js';
 import { findToken, parseSexp, printAdvanced } from '../../sexp/index.js';
-import { BundleParser, exportBundle, lacksSignature, orderItems, TROJAN_MESSAGE, type BundleItem, type ExportItem } from '../bundle.js';
-import { NarRestorer, exists, moveIntoPlace } from '../restore.js';
+import { BundleParser, exportBundle, lacksSignature, orderItems, TROJAN_MESSAGE, type BundleEvent, type BundleItem, type ExportItem } from '../bundle.js';
+import { fsProblem, nameProblem, prepareExtractionDir, StagingDir, type NarRestorer } from '../restore.js';
 import { checkStorePath } from '../storepath.js';
 import { judgeSignature, type SignatureVerdict } from '../verdict.js';
 import { trustedKeys, type TrustedKeys } from './acl.js';
@@ -246,62 +247,112 @@ export async function archiveVerify(file: string, json: boolean, paths: ConfigPa
 }
 
 /**
- * Verify every item and restore it, all or nothing: items are restored into a staging directory
- * inside DIR while their hash is computed, and moved to DIR/<store file name> only once every
- * item of the bundle has passed.
+ * Verify every item and restore it, all or nothing: items are restored into a private staging
+ * directory inside DIR while their hash is computed, and moved to DIR/<store file name> only once
+ * every item of the bundle has passed (a signature is always checked before its item leaves the
+ * staging directory). Any failure, or a signal, leaves DIR as it was.
  */
 export async function archiveExtract(file: string, dir: string, paths: ConfigPaths, aclFile: string | undefined, storeDir: string, s: Streams): Promise<number> {
   const trust = trustedKeys(paths, aclFile);
-  const created = !(await exists(dir));
-  await mkdir(dir, { recursive: true });
-  const staging = path.join(dir, `.keytool-extract-${randomBytes(6).toString('hex')}`);
-  await mkdir(staging, { mode: 0o700 });
+  const target = prepareExtractionDir(dir);
+  // Leave DIR as we found it when it was made for nothing (also after a signal).
+  const removeMadeDir = (): void => {
+    if (target.created) rmdirIfEmpty(target.path);
+  };
+  const forgetMadeDir = undoOnSignal(removeMadeDir);
   const parser = new BundleParser({ storeDir });
   const progress = new Progress(s.stderr);
-  const staged: { item: BundleItem; at: string; dest: string }[] = [];
+  const staged: { item: BundleItem; name: string; dest: Buffer; shown: string }[] = [];
+  const moved: typeof staged = [];
+  let staging: StagingDir | undefined;
   let restorer: NarRestorer | undefined;
-  let moved = false;
   let current = 0;
   let bytes = 0;
+  let extracted = false;
+  const noteItems = (events: readonly BundleEvent[]): void => {
+    for (const e of events) if (e.type === 'item-start') current = e.index;
+  };
   try {
-    try {
-      for await (const chunk of input(file, s)) {
-        bytes += chunk.length;
-        progress.update(() => `extracting item ${current || 1}: ${humanBytes(bytes)}`);
-        for (const e of parser.push(chunk)) {
-          if (e.type === 'item-start') {
-            current = e.index;
-            restorer = new NarRestorer(path.join(staging, String(e.index)));
-          } else if (e.type === 'nar') {
-            await restorer!.apply(e.event);
-          } else {
-            const r = judgeItem(e.item, trust);
-            if (!r.ok) throw new KeytoolError(`${e.item.storePath}: ${r.message}; nothing extracted`);
-            staged.push({ item: e.item, at: path.join(staging, String(e.item.index)), dest: path.join(dir, path.posix.basename(e.item.storePath)) });
-          }
+    staging = StagingDir.create(target.path, '.keytool-extract-', `'${displayable(target.path)}'`);
+    for await (const chunk of input(file, s)) {
+      bytes += chunk.length;
+      progress.update(() => `extracting item ${current || 1}: ${humanBytes(bytes)}`);
+      let events: BundleEvent[];
+      try {
+        events = parser.push(chunk);
+      } catch (e) {
+        noteItems(parser.pending()); // the item the failure is in, even within one chunk
+        throw e;
+      }
+      for (const e of events) {
+        if (e.type === 'item-start') {
+          current = e.index;
+          restorer = staging.restorer(String(e.index));
+        } else if (e.type === 'nar') {
+          restorer!.apply(e.event);
+        } else {
+          const shownPath = displayable(e.item.storePath);
+          const r = judgeItem(e.item, trust);
+          if (!r.ok) throw new KeytoolError(`${shownPath}: ${r.message}`);
+          const name = e.item.storePath.slice(e.item.storePath.lastIndexOf('/') + 1);
+          const bad = nameProblem(Buffer.from(name, 'latin1'));
+          if (bad) throw new KeytoolError(`cannot extract ${shownPath}: its file name ${bad}`);
+          const dest = Buffer.concat([Buffer.from(target.path), Buffer.from('/'), Buffer.from(name, 'latin1')]);
+          staged.push({ item: e.item, name: String(e.item.index), dest, shown: path.join(target.path, displayable(name)) });
         }
       }
-      parser.end();
-    } catch (e) {
-      if (e instanceof KeytoolError && current && !/nothing extracted$/.test(e.message)) throw new KeytoolError(`bundle item ${current}: ${e.message}; nothing extracted`);
-      throw e;
     }
+    parser.end();
+    current = 0;
     const dests = new Set<string>();
-    for (const { item, dest } of staged) {
-      if (dests.has(dest)) throw new KeytoolError(`${item.storePath} appears twice in the bundle; nothing extracted`);
-      dests.add(dest);
-      if (await exists(dest)) throw new KeytoolError(`'${dest}' already exists; refusing to overwrite it; nothing extracted`);
+    for (const { item, dest, shown } of staged) {
+      if (dests.has(dest.toString('latin1'))) throw new KeytoolError(`${displayable(item.storePath)} appears twice in the bundle`);
+      dests.add(dest.toString('latin1'));
+      if (occupied(dest, shown)) throw new KeytoolError(`'${shown}' already exists; refusing to overwrite it`);
     }
-    for (const { at, dest } of staged) await moveIntoPlace(at, dest);
-    moved = true;
-    for (const { dest } of staged) s.stdout.write(`${dest}\n`);
+    // Synchronous from here: no signal handler can run between two moves.
+    for (const it of staged) {
+      staging.moveOut(it.name, it.dest, it.shown, target.known);
+      moved.push(it);
+    }
+    extracted = true;
+    for (const { shown } of staged) s.stdout.write(`${shown}\n`);
     s.stderr.write(`${staged.length} item${staged.length === 1 ? '' : 's'} verified and extracted\n`);
     return 0;
+  } catch (e) {
+    // Nothing half-done: what was already moved goes back to be removed with the rest.
+    for (const it of extracted ? [] : [...moved].reverse()) {
+      try {
+        staging!.moveBack(it.name, it.dest);
+      } catch {
+        /* gone already */
+      }
+    }
+    if (e instanceof KeytoolError && staging && !extracted) throw new KeytoolError(`${current ? `bundle item ${current}: ` : ''}${e.message}; nothing extracted`, e.exitCode);
+    throw e;
   } finally {
     progress.done();
-    await restorer?.abort();
-    await rm(staging, { recursive: true, force: true });
-    // Leave DIR as we found it when it was created for nothing.
-    if (created && !moved) await readdir(dir).then((l) => (l.length ? undefined : rm(dir, { recursive: true, force: true }))).catch(() => undefined);
+    restorer?.abort();
+    staging?.remove();
+    if (!extracted) removeMadeDir();
+    forgetMadeDir();
+  }
+}
+
+/** Whether something is at `dest` already. */
+function occupied(dest: Buffer, shown: string): boolean {
+  try {
+    return lstatSync(dest, { throwIfNoEntry: false }) !== undefined;
+  } catch (e) {
+    throw new KeytoolError(`cannot create '${shown}': ${fsProblem(e)}`);
+  }
+}
+
+/** Remove `dir` only when it is empty (rmdir refuses otherwise). */
+function rmdirIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    /* not empty, or gone: leave it */
   }
 }
