@@ -15,6 +15,7 @@ import { SexpCommand } from './sexp.js';
 import { NarPackCommand, NarUnpackCommand, NarHashCommand, NarListCommand } from './nar.js';
 import { ArchiveExportCommand, ArchiveListCommand, ArchiveVerifyCommand, ArchiveExtractCommand } from './archive.js';
 import { NarinfoSignCommand, NarinfoVerifyCommand } from './narinfo.js';
+import { SubstitutesCheckCommand } from './substitutes.js';
 import { AuthenticateCommand } from './authenticate.js';
 
 export const commands: CommandClass[] = [
@@ -40,5 +41,6 @@ export const commands: CommandClass[] = [
   ArchiveExtractCommand,
   NarinfoSignCommand,
   NarinfoVerifyCommand,
+  SubstitutesCheckCommand,
   AuthenticateCommand,
 ];

@@ -13,10 +13,10 @@ import { trustedKeys } from './acl.js';
 import { Progress, whyUnreadable, type Streams } from './io.js';
 
 /** A narinfo is a few hundred bytes; anything much larger is not one. */
-const MAX_NARINFO = 1 << 20;
+export const MAX_NARINFO = 1 << 20;
 
 /** Why a file cannot be read, in words (never an errno name). */
-function whyNotRead(e: unknown): string {
+export function whyNotRead(e: unknown): string {
   switch ((e as NodeJS.ErrnoException).code) {
     case 'EACCES': case 'EPERM': return 'permission denied';
     case 'EISDIR': return 'it is a directory';
@@ -78,7 +78,7 @@ export async function narinfoSign(files: string[], keyFile: string | undefined, 
 }
 
 /** Every narinfo under the arguments: files as given, `*.narinfo` found in directories, streamed. */
-async function* narinfoFiles(args: string[]): AsyncGenerator<string> {
+export async function* narinfoFiles(args: string[]): AsyncGenerator<string> {
   for (const a of args) {
     if (a === '-') {
       yield a;
