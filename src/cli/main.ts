@@ -1,6 +1,6 @@
 // The keytool command line. clipanion parses; this wrapper fixes what clipanion does not do the
 // shell way: errors go to stderr, misuse exits 2, failures 1, and colour only on a terminal.
-import { Builtins, Cli, UsageError, type BaseContext } from 'clipanion';
+import { Builtins, Cli, UsageError, type BaseContext, type Command } from 'clipanion';
 import { KeytoolError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { colourFor } from './base.js';
@@ -34,6 +34,24 @@ export function namePlaceholders(text: string): string {
   return text.replace(/((?:--?[\w-]+,)*--?([\w-]+)) #0/g, (_m, names: string, last: string) => `${names} ${last.toUpperCase()}`);
 }
 
+/**
+ * clipanion's parser copies its state at every token, so its cost grows with the square of the
+ * argument count: 10,000 `archive export` groups ran out of memory. A command that reads its own
+ * arguments (`static rawArguments = true`, with an `Option.Proxy` field `args`) is chosen by its
+ * path alone and handed the rest untouched.
+ */
+function processRaw(cli: Cli, argv: string[], context: BaseContext): Command | undefined {
+  for (const c of commands) {
+    if (!(c as { rawArguments?: boolean }).rawArguments) continue;
+    const p = c.paths?.find((words) => words.length <= argv.length && words.every((w, i) => argv[i] === w));
+    if (!p) continue;
+    const command = cli.process(p, context) as Command & { args: string[] };
+    command.args = argv.slice(p.length);
+    return command;
+  }
+  return undefined;
+}
+
 /** Run keytool with `argv` (without node and script); resolves to the exit status. */
 export async function run(argv: string[], ctx: RunContext): Promise<number> {
   const colour = colourFor(ctx.stderr, ctx.env);
@@ -41,7 +59,7 @@ export async function run(argv: string[], ctx: RunContext): Promise<number> {
   const context = { ...Cli.defaultContext, ...ctx, colorDepth: colour ? 8 : 1 } as BaseContext & RunContext;
   let command;
   try {
-    command = cli.process(argv, context);
+    command = processRaw(cli, argv, context) ?? cli.process(argv, context);
   } catch (error) {
     ctx.stderr.write(namePlaceholders(cli.error(error, { colored: colour })));
     return 2;
