@@ -13,10 +13,16 @@ export interface RunContext {
   env: NodeJS.ProcessEnv;
 }
 
-export function makeCli(colour: boolean): Cli {
+/** The name help shows for the program: as invoked (bin/keytool says), else `keytool`. */
+export function programName(env: NodeJS.ProcessEnv): string {
+  const name = env.KEYTOOL_INVOKED_AS;
+  return name && /^[\w.+-]+$/.test(name) ? name : 'keytool';
+}
+
+export function makeCli(colour: boolean, name = 'keytool'): Cli {
   const cli = new Cli({
     binaryLabel: 'guix-keytool',
-    binaryName: 'keytool',
+    binaryName: name,
     binaryVersion: VERSION,
     enableColors: colour,
     enableCapture: false,
@@ -37,7 +43,7 @@ export function namePlaceholders(text: string): string {
 /** Run keytool with `argv` (without node and script); resolves to the exit status. */
 export async function run(argv: string[], ctx: RunContext): Promise<number> {
   const colour = colourFor(ctx.stderr, ctx.env);
-  const cli = makeCli(colour);
+  const cli = makeCli(colour, programName(ctx.env));
   const context = { ...Cli.defaultContext, ...ctx, colorDepth: colour ? 8 : 1 } as BaseContext & RunContext;
   let command;
   try {
