@@ -9,6 +9,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Scratch files go to one directory per run, removed when the run ends.
+    globalSetup: ['./test/support/scratch-setup.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

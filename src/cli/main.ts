@@ -13,10 +13,16 @@ export interface RunContext {
   env: NodeJS.ProcessEnv;
 }
 
-export function makeCli(colour: boolean): Cli {
+/** The name help shows for the program: as invoked (bin/keytool says), else `keytool`. */
+export function programName(env: NodeJS.ProcessEnv): string {
+  const name = env.KEYTOOL_INVOKED_AS;
+  return name && /^[\w.+-]+$/.test(name) ? name : 'keytool';
+}
+
+export function makeCli(colour: boolean, name = 'keytool'): Cli {
   const cli = new Cli({
     binaryLabel: 'guix-keytool',
-    binaryName: 'keytool',
+    binaryName: name,
     binaryVersion: VERSION,
     enableColors: colour,
     enableCapture: false,
@@ -52,16 +58,63 @@ function processRaw(cli: Cli, argv: string[], context: BaseContext): Command | u
   return undefined;
 }
 
+const HELP = new Set(['-h', '--help']);
+
+/**
+ * What clipanion cannot answer by itself, answered before it parses: `help [COMMAND...]` is
+ * `COMMAND... --help`; a group name (`nar`, `archive`...), with or without --help, lists that
+ * group's commands, one line each. Undefined when clipanion should handle `argv`.
+ */
+function beforeParsing(cli: Cli, argv: string[], name: string): { argv: string[] } | { out: string } | undefined {
+  const asked = argv[0] === 'help' ? [...argv.slice(1).filter((a) => !HELP.has(a)), '--help'] : undefined;
+  const words = (asked ?? argv).filter((a) => !HELP.has(a));
+  if (words.length !== 1) return asked && { argv: asked };
+  const group = cli.definitions().filter((d) => d.path.split(' ')[1] === words[0] && d.path.split(' ').length > 2);
+  if (group.length === 0) return asked && { argv: asked };
+  const width = Math.max(...group.map((d) => d.path.length));
+  const lines = group.map((d) => `  ${d.path.replace(/^\S+/, name).padEnd(width - 'keytool'.length + name.length)}  ${(d.description ?? '').trim()}`);
+  return { out: `${name} ${words[0]}: one of these commands (${name} help ${words[0]} COMMAND for one of them)\n\n${lines.join('\n')}\n` };
+}
+
+/**
+ * clipanion answers a known command missing a required option with "Command not found; did you
+ * mean" that very command: say which option is missing instead.
+ */
+function missingOption(cli: Cli, argv: string[], name: string): string | undefined {
+  const words: string[] = [];
+  for (const a of argv) {
+    if (a.startsWith('-')) break;
+    words.push(a);
+  }
+  for (let n = words.length; n > 0; n--) {
+    const def = cli.definitions().find((d) => d.path === `keytool ${words.slice(0, n).join(' ')}`);
+    if (!def) continue;
+    const given = new Set(argv.map((a) => a.split('=')[0]));
+    const missing = def.options.filter((o) => o.required && !o.definition.split(/[ ,]+/).some((f) => given.has(f)));
+    if (missing.length === 0) return undefined;
+    const flags = missing.map((o) => o.definition.split(/[ ,]+/).filter((f) => f.startsWith('--')).at(-1) ?? o.definition);
+    return `${name} ${words.slice(0, n).join(' ')}: missing required option ${flags.join(', ')} (see ${name} ${words.slice(0, n).join(' ')} --help)\n`;
+  }
+  return undefined;
+}
+
 /** Run keytool with `argv` (without node and script); resolves to the exit status. */
 export async function run(argv: string[], ctx: RunContext): Promise<number> {
   const colour = colourFor(ctx.stderr, ctx.env);
-  const cli = makeCli(colour);
+  const name = programName(ctx.env);
+  const cli = makeCli(colour, name);
   const context = { ...Cli.defaultContext, ...ctx, colorDepth: colour ? 8 : 1 } as BaseContext & RunContext;
+  const early = beforeParsing(cli, argv, name);
+  if (early && 'out' in early) {
+    ctx.stdout.write(early.out);
+    return 0;
+  }
+  if (early) argv = early.argv;
   let command;
   try {
     command = processRaw(cli, argv, context) ?? cli.process(argv, context);
   } catch (error) {
-    ctx.stderr.write(namePlaceholders(cli.error(error, { colored: colour })));
+    ctx.stderr.write(missingOption(cli, argv, name) ?? namePlaceholders(cli.error(error, { colored: colour })));
     return 2;
   }
   if (command.help) {
