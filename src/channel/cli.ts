@@ -15,7 +15,7 @@ import { formatFingerprint, hex } from '../git/openpgp/index.js';
 import { channelDetails, checkFromIntroduction, findIntroduction, formatIntroduction, type Introduction } from './introduction.js';
 import { committerName, fingerprintArgument, keyFromFile, keyFromGpg, keyMatches, type CommitterKey } from './keys.js';
 import { checkPush, parsePushLines } from './prepush.js';
-import { addToKeyring, commitAuthorizations } from './write.js';
+import { addToKeyring, commitAuthorizations, ensureIdentity } from './write.js';
 
 const shown = (fpr: string) => formatFingerprint(Buffer.from(fpr, 'hex'));
 
@@ -78,6 +78,7 @@ export async function channelInit(io: GitIO, a: ChannelInitArgs): Promise<number
     const file = path.join(top, AUTHORIZATIONS_FILE);
     if (existsSync(file)) throw new KeytoolError(`${displayable(file)} exists but is not committed; move it away (init writes a new one) or commit it yourself`);
     const keys = collectKeys(io, a.keys, a.keyFiles);
+    await ensureIdentity(repo, io.env);
     const signWith = a.sign !== undefined ? fingerprintArgument(a.sign) : keys[0]!.primary;
     const signer = keys.find((k) => keyMatches(k, signWith));
     if (!signer) throw new KeytoolError(`the signing key ${shown(signWith)} is not one of the committer keys given with --key or --key-file`);
@@ -170,6 +171,7 @@ export async function committer(io: GitIO, a: CommitterArgs): Promise<number> {
     const file = path.join(top, AUTHORIZATIONS_FILE);
     if (!existsSync(file)) throw new KeytoolError(`${displayable(file)} does not exist: start the channel with \`keytool git channel init\``);
     const before = readFileSync(file, 'utf8');
+    await ensureIdentity(repo, io.env);
     let text: string;
     let what: string;
     if (a.action === 'add') {

@@ -37,6 +37,14 @@ function withFile(entries: TreeEntry[], name: string, oid: string): TreeEntry[] 
   return [...entries.filter((e) => e.name !== name), { mode: '100644', type: 'blob', oid, name }];
 }
 
+/** Refuse early, in words, when git could not write a commit for want of a name and address. */
+export async function ensureIdentity(repo: Repository, env: NodeJS.ProcessEnv): Promise<void> {
+  const r = await repo.git(['var', 'GIT_COMMITTER_IDENT'], { env, okStatus: [128] });
+  if (r.status !== 0) {
+    throw new KeytoolError('git does not know your name and email address, which every commit records: set them with `git config --global user.name "Your Name"` and `git config --global user.email you@example.org`, then run this again');
+  }
+}
+
 /** The commit a branch points to, or undefined when it does not exist. */
 export async function branchTip(repo: Repository, branch: string): Promise<string | undefined> {
   return (await repo.resolveCommit(`refs/heads/${branch}`)) ?? undefined;

@@ -115,6 +115,17 @@ describe('keytool git channel init', () => {
     r.cleanup();
   });
 
+  it('asks for a name and address before writing anything when git has none', () => {
+    const r = repo();
+    const env = { ...r.env, NO_COLOR: '1', GIT_AUTHOR_NAME: undefined, GIT_AUTHOR_EMAIL: undefined, GIT_COMMITTER_NAME: undefined, GIT_COMMITTER_EMAIL: undefined, EMAIL: undefined };
+    r.git(['config', 'user.useConfigOnly', 'true']);
+    const p = spawnSync(KEYTOOL, ['git', 'channel', 'init', '--key', alice.primary], { cwd: r.dir, env, encoding: 'utf8' });
+    expect(p.status).toBe(1);
+    expect(p.stderr).toContain('git does not know your name and email address');
+    expect(r.git(['for-each-ref'])).toBe('');
+    r.cleanup();
+  });
+
   it('takes keys from files', () => {
     const r = repo();
     const file = path.join(r.root, 'carol.asc');
