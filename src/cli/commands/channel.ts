@@ -1,12 +1,7 @@
 // `keytool git channel init|introduction`, `keytool git committer add|remove` and
 // `keytool git pre-push`: the channel author's workflows that Guix leaves to hand work.
 import { Command, Option, UsageError } from 'clipanion';
-
-function gitIo(c: Command) {
-  return { stdout: c.context.stdout, stderr: c.context.stderr, env: c.context.env ?? process.env, cwd: process.cwd() };
-}
-
-const repositoryOption = () => Option.String('-r,--repository', { description: 'the repository (default: the one containing the current directory)' });
+import { gitIo, repositoryOption } from './git.js';
 const keyringOption = () => Option.String('-k,--keyring', { description: 'keyring branch (default: configured, else "keyring")' });
 const channelNameOption = () => Option.String('--name', { description: 'channel name in the printed `channel` form (default: the directory name)' });
 const urlOption = () => Option.String('--url', { description: 'channel URL in the printed `channel` form (default: remote.origin.url)' });
