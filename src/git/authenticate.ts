@@ -98,7 +98,7 @@ export async function commitDifference(repo: Repository, end: string, start: str
 }
 
 /** Reads objects and verifies commits for one authentication run. */
-class Checker {
+export class Checker {
   private readonly lookups = new Map<string, Promise<string | null>>();
   private readonly authorizations = new Map<string, Promise<string[]>>();
   private keyringPromise?: Promise<Keyring>;

@@ -41,16 +41,16 @@ export function parseSigner(s: string): Uint8Array {
   return new Uint8Array(Buffer.from(h, 'hex'));
 }
 
-function openRepository(io: GitIO, repository: string | undefined): Promise<Repository> {
+export function openRepository(io: GitIO, repository: string | undefined): Promise<Repository> {
   return Repository.open(path.resolve(io.cwd, repository ?? '.'));
 }
 
 /** The keyring branch: as given, else as configured for `branch`, else "keyring". */
-async function keyringBranch(repo: Repository, branch: string | undefined, given: string | undefined): Promise<string> {
+export async function keyringBranch(repo: Repository, branch: string | undefined, given: string | undefined): Promise<string> {
   return given ?? (await configured(repo, branch, 'keyring')) ?? 'keyring';
 }
 
-async function configured(repo: Repository, branch: string | undefined, key: string): Promise<string | undefined> {
+export async function configured(repo: Repository, branch: string | undefined, key: string): Promise<string | undefined> {
   if (branch) {
     const v = await repo.config(`guix.authentication-${branch}.${key}`);
     if (v !== undefined) return v;
@@ -147,7 +147,7 @@ export async function gitAuthenticate(io: GitIO, a: AuthenticateArgs): Promise<n
       await repo.setConfig(`${prefix}.keyring`, keyringReference);
       info('introduction and keyring recorded in repository configuration file');
       const hooksDir = path.join(repo.commonDir, 'hooks');
-      const skipped = installHooks(hooksDir, keytoolProgram(io.env), keyringReference);
+      const skipped = installHooks(hooksDir, keytoolProgram(io.env));
       if (skipped.length) io.stderr.write(`${PROGRAM}: warning: not overriding pre-existing hooks '${displayable(path.join(hooksDir, 'pre-push'))}' and '${displayable(path.join(hooksDir, 'post-merge'))}'\n`);
     }
     if (a.stats && result.stats.size > 0) {

@@ -44,6 +44,8 @@ export interface GitRunOptions {
   input?: string | Uint8Array;
   /** Exit statuses that are answers rather than failures (e.g. 1 for `merge-base --is-ancestor`). */
   okStatus?: number[];
+  /** The environment to start from (default: this process's); gitInvocation's settings win. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface GitResult {
@@ -59,7 +61,7 @@ export interface GitResult {
  * any git it starts), no grafts (GIT_GRAFT_FILE=/dev/null: git 2.39 still honours `info/grafts`
  * with replace refs off), no commit-graph (its parent lists are not checked against the commits).
  */
-export function gitInvocation(args: string[]): { args: string[]; env: NodeJS.ProcessEnv } {
+export function gitInvocation(args: string[], base: NodeJS.ProcessEnv = process.env): { args: string[]; env: NodeJS.ProcessEnv } {
   return {
     args: [
       '--no-replace-objects',
@@ -68,7 +70,7 @@ export function gitInvocation(args: string[]): { args: string[]; env: NodeJS.Pro
       ...args,
     ],
     env: {
-      ...process.env,
+      ...base,
       GIT_NO_REPLACE_OBJECTS: '1',
       GIT_GRAFT_FILE: '/dev/null',
       GIT_TERMINAL_PROMPT: '0',
@@ -81,7 +83,7 @@ export function gitInvocation(args: string[]): { args: string[]; env: NodeJS.Pro
 
 /** Run `git args...` (no shell) and collect its output; a non-zero status throws GitError. */
 export function runGit(args: string[], options: GitRunOptions): Promise<GitResult> {
-  const git = gitInvocation(args);
+  const git = gitInvocation(args, options.env);
   return new Promise((resolve, reject) => {
     const child = execFile('git', git.args, { cwd: options.cwd, encoding: 'buffer', maxBuffer: 1 << 30, env: git.env }, (error, stdout, stderr) => {
       const status = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : -1) : 0;

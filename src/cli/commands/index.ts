@@ -11,6 +11,7 @@ import { SignCommand } from './sign.js';
 import { VerifyCommand } from './verify.js';
 import { AclCommand } from './acl.js';
 import { GitAuthenticateCommand, GitAuthorizationsCommand } from './git.js';
+import { GitChannelInitCommand, GitChannelIntroductionCommand, GitCommitterCommand, GitPrePushCommand } from './channel.js';
 import { SexpCommand } from './sexp.js';
 import { NarPackCommand, NarUnpackCommand, NarHashCommand, NarListCommand } from './nar.js';
 import { ArchiveExportCommand, ArchiveListCommand, ArchiveVerifyCommand, ArchiveExtractCommand } from './archive.js';
@@ -30,6 +31,10 @@ export const commands: CommandClass[] = [
   AclCommand,
   GitAuthenticateCommand,
   GitAuthorizationsCommand,
+  GitChannelInitCommand,
+  GitChannelIntroductionCommand,
+  GitCommitterCommand,
+  GitPrePushCommand,
   SexpCommand,
   NarPackCommand,
   NarUnpackCommand,
