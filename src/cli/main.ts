@@ -68,12 +68,15 @@ const HELP = new Set(['-h', '--help']);
 function beforeParsing(cli: Cli, argv: string[], name: string): { argv: string[] } | { out: string } | undefined {
   const asked = argv[0] === 'help' ? [...argv.slice(1).filter((a) => !HELP.has(a)), '--help'] : undefined;
   const words = (asked ?? argv).filter((a) => !HELP.has(a));
-  if (words.length !== 1) return asked && { argv: asked };
-  const group = cli.definitions().filter((d) => d.path.split(' ')[1] === words[0] && d.path.split(' ').length > 2);
-  if (group.length === 0) return asked && { argv: asked };
+  if (words.length === 0 || words.some((w) => w.startsWith('-'))) return asked && { argv: asked };
+  const prefix = `keytool ${words.join(' ')}`;
+  const defs = cli.definitions();
+  const group = defs.filter((d) => d.path.startsWith(`${prefix} `));
+  if (group.length === 0 || defs.some((d) => d.path === prefix)) return asked && { argv: asked };
   const width = Math.max(...group.map((d) => d.path.length));
   const lines = group.map((d) => `  ${d.path.replace(/^\S+/, name).padEnd(width - 'keytool'.length + name.length)}  ${(d.description ?? '').trim()}`);
-  return { out: `${name} ${words[0]}: one of these commands (${name} help ${words[0]} COMMAND for one of them)\n\n${lines.join('\n')}\n` };
+  const title = words.join(' ');
+  return { out: `${name} ${title}: one of these commands (${name} help ${title} COMMAND for one of them)\n\n${lines.join('\n')}\n` };
 }
 
 /**

@@ -66,11 +66,18 @@ describe('package.json', () => {
 });
 
 describe('finding your way', () => {
-  const groups = ['nar', 'archive', 'git', 'narinfo'];
+  // Every proper prefix of a command's words that is not itself a command: nar, archive, git, git channel…
+  const paths = makeCli(false).definitions().map((d) => d.path);
+  const groups = [...new Set(paths.flatMap((p) => p.split(' ').slice(1, -1).map((_w, i, ws) => ws.slice(0, i + 1).join(' '))))].filter((g) => !paths.includes(`keytool ${g}`));
+
+  it('knows the groups a person types', () => {
+    expect(groups).toEqual(expect.arrayContaining(['nar', 'archive', 'git', 'narinfo', 'substitutes', 'git channel']));
+  });
   const groupCommands = (group: string) => makeCli(false).definitions().filter((d) => d.path.startsWith(`keytool ${group} `));
 
   it.each(groups)('keytool %s, with or without --help, lists the commands of the group, one line each', async (group) => {
-    for (const argv of [[group], [group, '--help'], ['help', group]]) {
+    const words = group.split(' ');
+    for (const argv of [words, [...words, '--help'], ['help', ...words]]) {
       const r = await keytool(argv);
       expect(r.code, argv.join(' ')).toBe(0);
       expect(r.err).toBe('');
