@@ -2,12 +2,14 @@
 //  - dist/cli/keytool.mjs: the CLI, ESM, split so heavy parts (ink/React) load only when used;
 //  - dist/helper.cjs: the daemon helper, CommonJS, nothing but the protocol, keys and ACL;
 //  - dist/helper.blob: a V8 start-up snapshot of the helper (see src/helper/snapshot.ts), so that
-//    `keytool authenticate` starts about as fast as bare node.
+//    `keytool authenticate` starts about as fast as bare node (made by scripts/snapshot.mjs, also
+//    run when the package is installed: the blob belongs to the node that made it).
+//  `npm pack` runs this first (prepack), so a package is complete whoever packs it.
 import { build } from 'esbuild';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { snapshot } from './snapshot.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const finalDist = path.join(root, 'dist');
@@ -60,21 +62,8 @@ if (existsSync(helperEntry)) {
       target: 'node20',
       logLevel: 'warning',
     });
-    // The helper's V8 flags: young-generation semi-spaces capped at 4 MiB keep a long session's
-    // RSS flat (default sizing grows them to 16 MiB in steps, +16 MiB of RSS each time) at no
-    // measurable cost in throughput. A snapshot only loads under the flags it was built with, so
-    // they are recorded beside it and bin/keytool passes them on.
-    // --no-rehash-snapshot: keep the string hash seed chosen when the snapshot was built instead
-    // of rehashing every string of the 5 MB snapshot at each start (about 6% of the start-up
-    // time). The seed is still random, per build; the helper keeps no hash table keyed by data
-    // from the outside, so a fixed seed offers no hash-flooding foothold.
-    const helperFlags = ['--max-semi-space-size=4', '--no-rehash-snapshot'];
-    // The blob is tied to this exact node binary; bin/keytool checks the version it was made for.
-    execFileSync(process.execPath, [...helperFlags, '--snapshot-blob', path.join(dist, 'helper.blob'), '--build-snapshot', path.join(dist, 'helper-snapshot.cjs')], {
-      cwd: dist,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    writeFileSync(path.join(dist, 'helper.blob.node'), `${process.execPath}\n${process.version}\n${helperFlags.join(' ')}\n`);
+    // The blob is tied to this exact node binary: see scripts/snapshot.mjs.
+    snapshot(dist);
   }
 }
 

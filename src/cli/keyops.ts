@@ -5,7 +5,7 @@ import path from 'node:path';
 import { KeytoolError } from '../errors.js';
 import { shortFingerprint } from '../fingerprint.js';
 import type { SexpList } from '../sexp/model.js';
-import { advancedString } from '../sexp/index.js';
+import { advancedString, parseSexp, sexpEqual } from '../sexp/index.js';
 import { isAuthorized } from '../acl/acl.js';
 import { authorize, deauthorize, parseSelector } from '../acl/authorize.js';
 import { checkLabel, labelFor, loadLabels } from '../acl/labels.js';
@@ -30,7 +30,8 @@ function symlinkWarning(io: CommandIo, acl: string) {
     if (path.resolve(path.dirname(acl), target).startsWith(STORE_PREFIX)) {
       io.err(
         'keytool: hint: this ACL comes from your Guix System configuration; to keep the key across\n' +
-          "  reconfigurations, add it to the 'authorized-keys' of 'guix-service-type' instead\n",
+          "  reconfigurations, add it to the 'authorized-keys' of 'guix-service-type' instead:\n" +
+          "  'keytool acl export' prints the whole ACL as the Scheme that field takes\n",
       );
     }
   };
@@ -125,6 +126,32 @@ export async function listAcl(io: CommandIo, json: boolean): Promise<number> {
     const label = r.label ? `  ${r.label}` : '';
     io.out(`${bold(io.colourOut, shortFingerprint(r.info.fingerprint))}  ${algo.padEnd(width + (r.info.usable ? 0 : 11))}${dim(io.colourOut, label)}`.trimEnd() + '\n');
   }
+  return 0;
+}
+
+/** A key's advanced form on one line, as long as it still reads as the same key; else as printed. */
+function oneLineKey(key: SexpList): string {
+  const text = advancedString(key);
+  const line = text.trim().replace(/ ?\n */g, ' ').replace(/ +\)/g, ')');
+  try {
+    if (sexpEqual(parseSexp(line), key)) return line;
+  } catch { /* keep the printed form */ }
+  return text;
+}
+
+/** `keytool acl export`: the ACL as the Scheme list guix-configuration's authorized-keys takes. */
+export async function exportAclScheme(io: CommandIo): Promise<number> {
+  if (!existsSync(io.paths.dir)) throw new KeytoolError(`configuration directory ${io.paths.dir} does not exist (is Guix installed? see --config-dir)`);
+  const { aclToScheme } = await import('../acl/scheme-export.js');
+  const acl = loadAcl(io.paths, { create: false });
+  const local = localKey(io);
+  const labels = loadLabels(io.paths);
+  if (!acl.exists) io.err(`keytool: ${io.paths.acl} does not exist yet; exporting what Guix would create it with${local ? " (this machine's key)" : ' (no key)'}\n`);
+  const keys = aclOrLocal(acl, local).map((k) => {
+    const fingerprint = describeKey(k).fingerprint;
+    return { text: oneLineKey(k), fingerprint, label: keyLabel(labels, fingerprint, isLocal(k, local)) };
+  });
+  io.out(aclToScheme(keys, io.paths.acl));
   return 0;
 }
 

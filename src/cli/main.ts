@@ -1,6 +1,6 @@
 // The keytool command line. clipanion parses; this wrapper fixes what clipanion does not do the
 // shell way: errors go to stderr, misuse exits 2, failures 1, and colour only on a terminal.
-import { Builtins, Cli, UsageError, type BaseContext } from 'clipanion';
+import { Builtins, Cli, UsageError, type BaseContext, type Command } from 'clipanion';
 import { KeytoolError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { colourFor } from './base.js';
@@ -13,10 +13,16 @@ export interface RunContext {
   env: NodeJS.ProcessEnv;
 }
 
-export function makeCli(colour: boolean): Cli {
+/** The name help shows for the program: as invoked (bin/keytool says), else `keytool`. */
+export function programName(env: NodeJS.ProcessEnv): string {
+  const name = env.KEYTOOL_INVOKED_AS;
+  return name && /^[\w.+-]+$/.test(name) ? name : 'keytool';
+}
+
+export function makeCli(colour: boolean, name = 'keytool'): Cli {
   const cli = new Cli({
     binaryLabel: 'guix-keytool',
-    binaryName: 'keytool',
+    binaryName: name,
     binaryVersion: VERSION,
     enableColors: colour,
     enableCapture: false,
@@ -34,16 +40,84 @@ export function namePlaceholders(text: string): string {
   return text.replace(/((?:--?[\w-]+,)*--?([\w-]+)) #0/g, (_m, names: string, last: string) => `${names} ${last.toUpperCase()}`);
 }
 
+/**
+ * clipanion's parser copies its state at every token, so its cost grows with the square of the
+ * argument count: 10,000 `archive export` groups ran out of memory. A command that reads its own
+ * arguments (`static rawArguments = true`, with an `Option.Proxy` field `args`) is chosen by its
+ * path alone and handed the rest untouched.
+ */
+function processRaw(cli: Cli, argv: string[], context: BaseContext): Command | undefined {
+  for (const c of commands) {
+    if (!(c as { rawArguments?: boolean }).rawArguments) continue;
+    const p = c.paths?.find((words) => words.length <= argv.length && words.every((w, i) => argv[i] === w));
+    if (!p) continue;
+    const command = cli.process(p, context) as Command & { args: string[] };
+    command.args = argv.slice(p.length);
+    return command;
+  }
+  return undefined;
+}
+
+const HELP = new Set(['-h', '--help']);
+
+/**
+ * What clipanion cannot answer by itself, answered before it parses: `help [COMMAND...]` is
+ * `COMMAND... --help`; a group name (`nar`, `archive`...), with or without --help, lists that
+ * group's commands, one line each. Undefined when clipanion should handle `argv`.
+ */
+function beforeParsing(cli: Cli, argv: string[], name: string): { argv: string[] } | { out: string } | undefined {
+  const asked = argv[0] === 'help' ? [...argv.slice(1).filter((a) => !HELP.has(a)), '--help'] : undefined;
+  const words = (asked ?? argv).filter((a) => !HELP.has(a));
+  if (words.length === 0 || words.some((w) => w.startsWith('-'))) return asked && { argv: asked };
+  const prefix = `keytool ${words.join(' ')}`;
+  const defs = cli.definitions();
+  const group = defs.filter((d) => d.path.startsWith(`${prefix} `));
+  if (group.length === 0 || defs.some((d) => d.path === prefix)) return asked && { argv: asked };
+  const width = Math.max(...group.map((d) => d.path.length));
+  const lines = group.map((d) => `  ${d.path.replace(/^\S+/, name).padEnd(width - 'keytool'.length + name.length)}  ${(d.description ?? '').trim()}`);
+  const title = words.join(' ');
+  return { out: `${name} ${title}: one of these commands (${name} help ${title} COMMAND for one of them)\n\n${lines.join('\n')}\n` };
+}
+
+/**
+ * clipanion answers a known command missing a required option with "Command not found; did you
+ * mean" that very command: say which option is missing instead.
+ */
+function missingOption(cli: Cli, argv: string[], name: string): string | undefined {
+  const words: string[] = [];
+  for (const a of argv) {
+    if (a.startsWith('-')) break;
+    words.push(a);
+  }
+  for (let n = words.length; n > 0; n--) {
+    const def = cli.definitions().find((d) => d.path === `keytool ${words.slice(0, n).join(' ')}`);
+    if (!def) continue;
+    const given = new Set(argv.map((a) => a.split('=')[0]));
+    const missing = def.options.filter((o) => o.required && !o.definition.split(/[ ,]+/).some((f) => given.has(f)));
+    if (missing.length === 0) return undefined;
+    const flags = missing.map((o) => o.definition.split(/[ ,]+/).filter((f) => f.startsWith('--')).at(-1) ?? o.definition);
+    return `${name} ${words.slice(0, n).join(' ')}: missing required option ${flags.join(', ')} (see ${name} ${words.slice(0, n).join(' ')} --help)\n`;
+  }
+  return undefined;
+}
+
 /** Run keytool with `argv` (without node and script); resolves to the exit status. */
 export async function run(argv: string[], ctx: RunContext): Promise<number> {
   const colour = colourFor(ctx.stderr, ctx.env);
-  const cli = makeCli(colour);
+  const name = programName(ctx.env);
+  const cli = makeCli(colour, name);
   const context = { ...Cli.defaultContext, ...ctx, colorDepth: colour ? 8 : 1 } as BaseContext & RunContext;
+  const early = beforeParsing(cli, argv, name);
+  if (early && 'out' in early) {
+    ctx.stdout.write(early.out);
+    return 0;
+  }
+  if (early) argv = early.argv;
   let command;
   try {
-    command = cli.process(argv, context);
+    command = processRaw(cli, argv, context) ?? cli.process(argv, context);
   } catch (error) {
-    ctx.stderr.write(namePlaceholders(cli.error(error, { colored: colour })));
+    ctx.stderr.write(missingOption(cli, argv, name) ?? namePlaceholders(cli.error(error, { colored: colour })));
     return 2;
   }
   if (command.help) {

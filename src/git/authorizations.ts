@@ -8,7 +8,8 @@
 //
 // Each entry is a list whose first element is the fingerprint string; the rest is ignored.
 import { KeytoolError } from '../errors.js';
-import { readAll, writeString, type Node } from './scheme.js';
+import { displayable, excerpt } from '../display.js';
+import { properList, readFirst, writeString, type Node } from './scheme.js';
 
 export interface AuthorizationEntry {
   /** Lower-case hex, as decoded (length not checked, as in Guix). */
@@ -27,42 +28,100 @@ export interface AuthorizationsFile {
   list: Node & { type: 'list' };
 }
 
+// Guile's char-set:graphic: letters, marks, numbers, punctuation and symbols. What is not graphic
+// (spaces, controls, unassigned code points) is dropped from a fingerprint before decoding.
+const NON_ASCII = /[^\x00-\x7f]/;
+const NOT_GRAPHIC = /[^\p{L}\p{M}\p{N}\p{P}\p{S}]+/gu;
+const NOT_HEX = /[^0-9a-f]/;
+
+/** `s` without its non-graphic characters; linear, and quick for the usual ASCII text. */
+function graphicOnly(s: string): string {
+  if (NON_ASCII.test(s)) return s.replace(NOT_GRAPHIC, '');
+  const out = Buffer.allocUnsafe(s.length);
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x20 && c < 0x7f) out[n++] = c;
+  }
+  return out.toString('latin1', 0, n);
+}
+
 /**
  * Guix's normalisation: keep graphic characters (drops spaces), lower-case, hex-decode.
  * Returns lower-case hex; throws on a non-hex character or an odd number of digits.
+ * Linear in `s`, whatever its length.
  */
 export function normalizeFingerprint(s: string, what = 'fingerprint'): string {
-  const kept = [...s].filter((c) => /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u.test(c)).join('').toLowerCase();
-  if (!/^([0-9a-f]{2})*$/.test(kept)) throw new KeytoolError(`${what} ${JSON.stringify(s)}: not a hexadecimal fingerprint`);
+  const kept = graphicOnly(s).toLowerCase();
+  const bad = NOT_HEX.exec(kept);
+  if (bad) {
+    throw new KeytoolError(`${what} "${excerpt(s)}": not a hexadecimal fingerprint ("${displayable(String.fromCodePoint(kept.codePointAt(bad.index)!))}" is not a hexadecimal digit)`);
+  }
+  if (kept.length % 2 !== 0) throw new KeytoolError(`${what} "${excerpt(s)}": not a hexadecimal fingerprint (odd number of hexadecimal digits: ${kept.length})`);
   return kept;
+}
+
+// A number Guile reads as the exact integer 0, which is what `(version 0)` matches (with equal?):
+// `0`, `-0`, `00`, `#x0`, `#e0`, `0/5`, `#e0.0`... but not the inexact `0.0` or `#i0`. Complex
+// spellings (`0+0i`, `0@0`) are not recognised: such a file is refused.
+const NUMBER_PREFIX = /^(?:#[xXbBoOdDeEiI]){0,2}/;
+const RATIONAL = /^[+-]?([0-9a-zA-Z]+)(?:\/([0-9a-zA-Z]+))?$/;
+const DECIMAL = /^[+-]?(?:([0-9]+)(?:\.([0-9]*))?|\.([0-9]+))(?:[eEsSfFdDlL][+-]?[0-9]{1,3})?$/;
+const RADIX: Record<string, number> = { x: 16, b: 2, o: 8, d: 10 };
+
+export function isExactZero(text: string): boolean {
+  const prefix = NUMBER_PREFIX.exec(text)![0].toLowerCase();
+  const flags = [prefix[1], prefix[3]].filter((f): f is string => f !== undefined);
+  const radixes = flags.filter((f) => f in RADIX);
+  const exactness = flags.filter((f) => f === 'e' || f === 'i');
+  if (radixes.length > 1 || exactness.length > 1 || exactness[0] === 'i') return false;
+  const radix = RADIX[radixes[0] ?? 'd']!;
+  const body = text.slice(prefix.length);
+  const digitsIn = (d: string) => [...d].every((c) => { const v = parseInt(c, 36); return v < radix; });
+  const zeros = (d: string) => /^0*$/.test(d);
+  const r = RATIONAL.exec(body);
+  if (r && digitsIn(r[1]!) && (r[2] === undefined || digitsIn(r[2]))) {
+    return zeros(r[1]!) && (r[2] === undefined || !zeros(r[2]));
+  }
+  // A decimal (radix 10 only) is exact only with #e.
+  const d = exactness[0] === 'e' && radix === 10 ? DECIMAL.exec(body) : null;
+  return d !== null && zeros(`${d[1] ?? ''}${d[2] ?? ''}${d[3] ?? ''}`);
 }
 
 /** Parse the text of an authorizations file; `what` names it in error messages. */
 export function parseAuthorizations(text: string, what = '.guix-authorizations'): AuthorizationsFile {
-  const data = readAll(text, what);
-  const top = data[0];
-  const shape = `${what}: expected (authorizations (version 0) ((FINGERPRINT (name NAME)) ...))`;
-  if (!top || top.type !== 'list') throw new KeytoolError(shape);
-  const [head, version, list] = top.items;
+  const where = displayable(what);
+  // Guix reads the first datum only: whatever follows it is never read.
+  const top = properList(readFirst(text, what));
+  const shape = `${where}: expected (authorizations (version 0) ((FINGERPRINT (name NAME)) ...))`;
+  if (!top) throw new KeytoolError(shape);
+  const [head, version, entryList] = top.items;
   if (!head || head.type !== 'atom' || head.text !== 'authorizations') throw new KeytoolError(shape);
-  if (!version || version.type !== 'list' || version.items.length !== 2 || version.items[0]?.type !== 'atom'
-      || version.items[0].text !== 'version') throw new KeytoolError(shape);
-  const v = version.items[1]!;
-  if (v.type !== 'atom' || v.text !== '0') {
-    throw new KeytoolError(`${what}: unsupported authorizations format version ${v.type === 'atom' ? v.text : '?'} (only version 0 is known)`);
+  const versionList = properList(version);
+  if (!versionList || versionList.items.length !== 2 || versionList.items[0]?.type !== 'atom'
+      || versionList.items[0].text !== 'version') throw new KeytoolError(shape);
+  const v = versionList.items[1]!;
+  if (v.type !== 'atom' || !isExactZero(v.text)) {
+    const written = excerpt(text.slice(v.start, v.end));
+    throw new KeytoolError(v.type === 'atom'
+      ? `${where}: unsupported authorizations format version ${written} (only version 0 is known)`
+      : `${where}: the authorizations format version ${written} is a ${v.type}, not a number: write (version 0)`);
   }
-  if (!list || list.type !== 'list') throw new KeytoolError(shape);
+  const list = properList(entryList);
+  if (!list) throw new KeytoolError(shape);
   const entries: AuthorizationEntry[] = [];
   for (const item of list.items) {
-    if (item.type !== 'list' || item.items[0]?.type !== 'string') {
-      throw new KeytoolError(`${what}: each authorization must be a list starting with a fingerprint string (${shape.slice(what.length + 2)})`);
+    const entry = properList(item);
+    if (!entry || entry.items[0]?.type !== 'string') {
+      throw new KeytoolError(`${where}: each authorization must be a list starting with a fingerprint string (${shape.slice(where.length + 2)})`);
     }
-    const written = item.items[0].value;
+    const written = entry.items[0].value;
     let name: string | undefined;
-    for (const extra of item.items.slice(1)) {
-      if (extra.type === 'list' && extra.items[0]?.type === 'atom' && extra.items[0].text === 'name' && extra.items[1]?.type === 'string') name = extra.items[1].value;
+    for (const extra of entry.items.slice(1)) {
+      const field = properList(extra);
+      if (field && field.items[0]?.type === 'atom' && field.items[0].text === 'name' && field.items[1]?.type === 'string') name = field.items[1].value;
     }
-    entries.push({ fingerprint: normalizeFingerprint(written, `${what}: fingerprint`), written, name, node: item });
+    entries.push({ fingerprint: normalizeFingerprint(written, `${where}: fingerprint`), written, name, node: entry });
   }
   return { text, entries, list };
 }
@@ -98,7 +157,7 @@ export interface NewEntry {
 export function addAuthorization(text: string, entry: NewEntry, what?: string): string {
   const file = parseAuthorizations(text, what);
   const target = normalizeFingerprint(entry.fingerprint);
-  if (file.entries.some((e) => e.fingerprint === target)) throw new KeytoolError(`${entry.fingerprint} is already authorized`);
+  if (file.entries.some((e) => e.fingerprint === target)) throw new KeytoolError(`${excerpt(entry.fingerprint)} is already authorized`);
   const { list } = file;
   const last = file.entries[file.entries.length - 1];
   const col = last ? columnOf(text, last.node.start) : columnOf(text, list.start) + 1;
@@ -125,7 +184,7 @@ export function removeAuthorization(text: string, fingerprint: string, what?: st
   const file = parseAuthorizations(text, what);
   const target = normalizeFingerprint(fingerprint);
   const i = file.entries.findIndex((e) => e.fingerprint === target);
-  if (i < 0) throw new KeytoolError(`${fingerprint} is not in ${what ?? '.guix-authorizations'}`);
+  if (i < 0) throw new KeytoolError(`${excerpt(fingerprint)} is not in ${displayable(what ?? '.guix-authorizations')}`);
   const entry = file.entries[i]!;
   const end = afterTrailingComment(text, entry.node.end);
   if (i > 0) {

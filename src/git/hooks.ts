@@ -28,21 +28,11 @@ exec ${shellQuote(program)} git authenticate
 `;
 }
 
-export function prePushHook(program: string, keyring: string): string {
+export function prePushHook(program: string): string {
   return `#!/bin/sh
 # Installed by 'keytool git authenticate': refuse to push branch commits that do not authenticate.
-# Git passes "<local ref> <local oid> <remote ref> <remote oid>" lines on stdin.
-zero=0000000000000000000000000000000000000000
-while read -r local_ref local_oid remote_ref remote_oid; do
-  case "$local_oid" in "$zero"|"") continue ;; esac
-  case "$local_ref" in
-    refs/heads/${keyring.replace(/[^A-Za-z0-9._/-]/g, '?')}) continue ;; # the keyring branch is not authenticated
-    refs/heads/*) ;;
-    *) continue ;;
-  esac
-  ${shellQuote(program)} git authenticate --end "$local_oid" || exit 1
-done
-exit 0
+# Git passes "<local ref> <local oid> <remote ref> <remote oid>" lines on stdin; see keytool-git(1).
+exec ${shellQuote(program)} git pre-push "$@"
 `;
 }
 
@@ -50,10 +40,10 @@ exit 0
  * Write the hooks into `hooksDir` unless they exist. Returns the paths it did not write because
  * they were already there.
  */
-export function installHooks(hooksDir: string, program: string, keyring: string): string[] {
+export function installHooks(hooksDir: string, program: string): string[] {
   mkdirSync(hooksDir, { recursive: true });
   const skipped: string[] = [];
-  const hooks: [string, string][] = [['pre-push', prePushHook(program, keyring)], ['post-merge', postMergeHook(program)]];
+  const hooks: [string, string][] = [['pre-push', prePushHook(program)], ['post-merge', postMergeHook(program)]];
   for (const [name, text] of hooks) {
     const file = path.join(hooksDir, name);
     let fd: number;

@@ -1,17 +1,46 @@
-// A Scheme reader for the subset `.guix-authorizations` and the authentication cache use:
-// lists ( ) [ ], strings with their escapes, symbols/numbers/booleans as atoms, and the three
-// kinds of comments (`;`, `#| |#`, `#;`). Every node keeps its source span so that files can be
-// edited in place, comments and layout untouched.
+// A Scheme reader for the subset `.guix-authorizations` and the authentication cache use, reading
+// as Guile's `read` does: lists ( ) [ ] (dotted tails included), strings with Guile's escapes,
+// quote prefixes, symbols/numbers/booleans/characters as atoms, and the three kinds of comments
+// (`;`, `#| |#`, `#;`). Every node keeps its source span so that files can be edited in place,
+// comments and layout untouched.
+//
+// The reader is iterative (an explicit stack, no recursion): like Guile, it reads any depth of
+// nesting, quoting or datum comments, in time and memory linear in the input.
+import { displayable } from '../display.js';
 import { KeytoolError } from '../errors.js';
 
 export type Node =
-  | { type: 'list'; items: Node[]; start: number; end: number /* after the closing paren */ }
+  | { type: 'list'; items: Node[]; start: number; end: number /* after the closing paren */; tail?: Node /* after " . " when not a list */ }
   | { type: 'string'; value: string; start: number; end: number }
   | { type: 'atom'; text: string; start: number; end: number };
 
 export class SchemeSyntaxError extends KeytoolError {}
 
 const DELIMITERS = new Set([' ', '\t', '\n', '\r', '\f', '(', ')', '[', ']', '"', ';']);
+
+const PREFIXES: Record<string, string> = { "'": 'quote', '`': 'quasiquote', ',': 'unquote', ',@': 'unquote-splicing' };
+
+/** Guile's one-character string escapes. */
+const ESCAPES: Record<string, string> = {
+  '"': '"', '\\': '\\', '|': '|', '(': '(', n: '\n', t: '\t', r: '\r', a: '\x07', f: '\f', v: '\v', b: '\b', '0': '\0',
+};
+
+/** Guile's hexadecimal escapes and their exact number of digits: `\xHH`, `\uHHHH`, `\UHHHHHH`. */
+const HEX_ESCAPES: Record<string, number> = { x: 2, u: 4, U: 6 };
+
+const HEX_DIGIT = /^[0-9a-fA-F]$/;
+
+/**
+ * How deep lists, quote prefixes and datum comments may nest. Guile has no such limit, but every
+ * level costs memory here; a real file nests four levels, so any depth reached is absurd.
+ */
+export const MAX_DEPTH = 100_000;
+
+/** What is open while the reader waits for the datum or the parenthesis that completes it. */
+type Frame =
+  | { kind: 'list'; open: '(' | '['; start: number; items: Node[]; dot?: number; tail?: Node }
+  | { kind: 'prefix'; name: string; start: number }
+  | { kind: 'skip'; start: number }; // `#;`: the next datum is a comment
 
 export function lineCol(text: string, offset: number): string {
   let line = 1;
@@ -22,17 +51,26 @@ export function lineCol(text: string, offset: number): string {
 
 /** Read every top-level datum of `text`. */
 export function readAll(text: string, what = 'input'): Node[] {
+  return read(text, what, Infinity);
+}
+
+/** Read the first datum of `text`, as Guile's `read` does (what follows it is never read). */
+export function readFirst(text: string, what = 'input'): Node | undefined {
+  return read(text, what, 1)[0];
+}
+
+function read(text: string, what: string, limit: number): Node[] {
   let p = 0;
   const fail = (msg: string, at = p): never => {
-    throw new SchemeSyntaxError(`${what}:${lineCol(text, at)}: ${msg}`);
+    throw new SchemeSyntaxError(`${displayable(what)}:${lineCol(text, at)}: ${msg}`);
   };
 
-  const skipAtmosphere = (): void => {
+  /** Skip blanks, line comments and (nested) block comments. */
+  const skipBlanks = (): void => {
     for (;;) {
       const c = text[p];
-      if (c === undefined) return;
       if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f') { p++; continue; }
-      if (c === ';') { while (p < text.length && text[p] !== '\n') p++; continue; }
+      if (c === ';') { const nl = text.indexOf('\n', p); p = nl < 0 ? text.length : nl; continue; }
       if (c === '#' && text[p + 1] === '|') {
         const start = p;
         let depth = 0;
@@ -44,82 +82,122 @@ export function readAll(text: string, what = 'input'): Node[] {
         if (depth !== 0) fail('unterminated block comment', start);
         continue;
       }
-      if (c === '#' && text[p + 1] === ';') { p += 2; datum(); continue; }
       return;
     }
-  };
-
-  const datum = (): Node => {
-    skipAtmosphere();
-    const start = p;
-    const c = text[p];
-    if (c === undefined) return fail('unexpected end of input');
-    if (c === '(' || c === '[') {
-      const close = c === '(' ? ')' : ']';
-      p++;
-      const items: Node[] = [];
-      for (;;) {
-        skipAtmosphere();
-        if (p >= text.length) fail(`missing "${close}" for the list opened here`, start);
-        if (text[p] === ')' || text[p] === ']') {
-          if (text[p] !== close) fail(`"${text[p]}" closes a list opened with "${c}"`);
-          p++;
-          return { type: 'list', items, start, end: p };
-        }
-        items.push(datum());
-      }
-    }
-    if (c === ')' || c === ']') return fail(`unexpected "${c}"`);
-    if (c === '"') return string();
-    if (c === "'" || c === '`' || c === ',') {
-      p++;
-      const inner = datum();
-      const name = c === "'" ? 'quote' : c === '`' ? 'quasiquote' : 'unquote';
-      return { type: 'list', items: [{ type: 'atom', text: name, start, end: start + 1 }, inner], start, end: inner.end };
-    }
-    while (p < text.length && !DELIMITERS.has(text[p]!)) p++;
-    return { type: 'atom', text: text.slice(start, p), start, end: p };
   };
 
   const string = (): Node => {
     const start = p++;
     let value = '';
     for (;;) {
+      // Copy the run up to the next quote or backslash in one slice.
+      let q = p;
+      while (q < text.length && text[q] !== '"' && text[q] !== '\\') q++;
+      if (q > p) { value += text.slice(p, q); p = q; }
       const c = text[p];
       if (c === undefined) return fail('unterminated string', start);
       p++;
       if (c === '"') return { type: 'string', value, start, end: p };
-      if (c !== '\\') { value += c; continue; }
+      const at = p - 1;
       const e = text[p++];
-      switch (e) {
-        case '"': case '\\': case '|': value += e; break;
-        case 'n': value += '\n'; break;
-        case 't': value += '\t'; break;
-        case 'r': value += '\r'; break;
-        case 'a': value += '\x07'; break;
-        case 'f': value += '\f'; break;
-        case 'v': value += '\v'; break;
-        case 'b': value += '\b'; break;
-        case '0': value += '\0'; break;
-        case 'x': {
-          const m = /^([0-9a-fA-F]+);?/.exec(text.slice(p, p + 9));
-          if (!m) fail('invalid \\x escape in string', p - 2);
-          value += String.fromCodePoint(parseInt(m![1]!, 16));
-          p += m![0].length;
-          break;
-        }
-        case '\n': while (text[p] === ' ' || text[p] === '\t') p++; break; // line continuation
-        default: fail(`invalid escape "\\${e ?? ''}" in string`, p - 2);
+      if (e === undefined) return fail('unterminated string', start);
+      if (e === '\n') continue; // line continuation: Guile drops the newline only
+      const simple = ESCAPES[e];
+      if (simple !== undefined) { value += simple; continue; }
+      const digits = HEX_ESCAPES[e];
+      if (digits === undefined) return fail(`invalid escape "\\${displayable(e)}" in string`, at);
+      const hex = text.slice(p, p + digits);
+      if (hex.length !== digits || ![...hex].every((d) => HEX_DIGIT.test(d))) {
+        return fail(`invalid escape in string: "\\${e}" takes exactly ${digits} hexadecimal digits`, at);
       }
+      const code = parseInt(hex, 16);
+      if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
+        return fail(`invalid escape "\\${e}${hex}" in string: ${code > 0x10ffff ? 'beyond the last Unicode code point' : 'a surrogate, not a character'}`, at);
+      }
+      value += String.fromCodePoint(code);
+      p += digits;
     }
   };
 
+  const atom = (): Node => {
+    const start = p;
+    if (text.startsWith('#\\', p) && p + 2 < text.length) p += 3; // a character: `#\(` is one datum
+    while (p < text.length && !DELIMITERS.has(text[p]!)) p++;
+    return { type: 'atom', text: text.slice(start, p), start, end: p };
+  };
+
+  const stack: Frame[] = [];
   const out: Node[] = [];
   for (;;) {
-    skipAtmosphere();
-    if (p >= text.length) return out;
-    out.push(datum());
+    skipBlanks();
+    const top = stack[stack.length - 1];
+    if (p >= text.length) {
+      if (!top) return out;
+      if (top.kind === 'list') fail(`missing "${top.open === '(' ? ')' : ']'}" for the list opened here`, top.start);
+      fail('unexpected end of input');
+    }
+    const c = text[p]!;
+    let node: Node;
+    if ((c === '(' || c === '[' || c === "'" || c === '`' || c === ',' || (c === '#' && text[p + 1] === ';')) && stack.length >= MAX_DEPTH) {
+      fail(`nested more than ${MAX_DEPTH} levels deep (lists, quotes and datum comments)`);
+    }
+    if (c === '(' || c === '[') { stack.push({ kind: 'list', open: c, start: p++, items: [] }); continue; }
+    if (c === "'" || c === '`' || c === ',') {
+      const prefix = c === ',' && text[p + 1] === '@' ? ',@' : c;
+      stack.push({ kind: 'prefix', name: PREFIXES[prefix]!, start: p });
+      p += prefix.length;
+      continue;
+    }
+    if (c === '#' && text[p + 1] === ';') { stack.push({ kind: 'skip', start: p }); p += 2; continue; }
+    if (c === ')' || c === ']') {
+      if (!top || top.kind !== 'list') fail(`unexpected "${c}"`);
+      const list = top as Frame & { kind: 'list' };
+      if ((c === ')') !== (list.open === '(')) fail(`"${c}" closes a list opened with "${list.open}"`);
+      if (list.dot !== undefined && !list.tail) fail('missing datum after "."', list.dot);
+      stack.pop();
+      node = closeList(list, ++p);
+    } else if (c === '"') node = string();
+    else node = atom();
+
+    // Hand the finished datum to what is open, which may finish in turn (a quote prefix).
+    for (;;) {
+      const frame = stack[stack.length - 1];
+      if (!frame) {
+        out.push(node);
+        if (out.length >= limit) return out;
+        break;
+      }
+      if (frame.kind === 'skip') { stack.pop(); break; }
+      if (frame.kind === 'prefix') {
+        stack.pop();
+        node = { type: 'list', items: [{ type: 'atom', text: frame.name, start: frame.start, end: frame.start + 1 }, node], start: frame.start, end: node.end };
+        continue;
+      }
+      if (node.type === 'atom' && node.text === '.') {
+        if (frame.dot !== undefined) fail('unexpected "."', node.start);
+        frame.dot = node.start;
+      } else if (frame.dot !== undefined) {
+        if (frame.tail) fail('more than one datum after "."', node.start);
+        frame.tail = node;
+      } else frame.items.push(node);
+      break;
+    }
   }
+}
+
+/** The list a frame read; a dotted tail that is a list joins it, as `(a . (b))` is `(a b)`. */
+function closeList(frame: Frame & { kind: 'list' }, end: number): Node {
+  const { tail, items, start } = frame;
+  if (!tail) return { type: 'list', items, start, end };
+  if (tail.type === 'list') return { type: 'list', items: [...items, ...tail.items], start, end, ...(tail.tail ? { tail: tail.tail } : {}) };
+  // `(. x)` is x itself in Guile.
+  if (items.length === 0) return tail;
+  return { type: 'list', items, start, end, tail };
+}
+
+/** `node` as a proper list (not an improper `(a . b)`), else undefined. */
+export function properList(node: Node | undefined): (Node & { type: 'list' }) | undefined {
+  return node?.type === 'list' && !node.tail ? node : undefined;
 }
 
 /** Write `s` as a Scheme string literal. */

@@ -22,6 +22,9 @@ Replies are \`CODE LEN:BYTES\`: 0 success, 500 failure (the payload says why),
 404 unknown command. Nothing is ever written to standard error.
 
 Options:
+  --check          check the set-up as this user, with this environment (run it
+                   as the daemon's user): the ACL, the key pair, the log file;
+                   exit 1 if something would fail
   -h, --help       show this help and exit
   -V, --version    show the version and exit
 
@@ -74,6 +77,10 @@ export async function main(args: readonly string[]): Promise<number> {
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     process.stdout.write(`keytool authenticate ${VERSION}\n`);
     return 0;
+  }
+  if (args.length === 1 && args[0] === '--check') {
+    const { checkSetup } = await import('./check.js');
+    return checkSetup(process.env, (line) => process.stdout.write(line));
   }
   if (args.length > 0) {
     // Not the daemon (it passes no arguments): a person, who reads stderr.

@@ -107,6 +107,17 @@ export class Session {
     }
   }
 
+  /** The ACL as read at start: how many keys, or why it is unusable (for `--check`). */
+  aclStatus(): { ok: true; keys: number } | { ok: false; message: string } {
+    return this.acl.ok ? { ok: true, keys: this.acl.keys.length } : this.acl;
+  }
+
+  /** Load KEYFILE's pair as a `sign` request would; the failure message is the reply's (for `--check`). */
+  loadKeyPair(keyFile: string): { ok: true } | { ok: false; message: string } {
+    const loaded = this.keyPair(keyFile);
+    return 'message' in loaded ? { ok: false, message: loaded.message } : { ok: true };
+  }
+
   /** Precompute whatever the crypto code can for keys we will verify with; never fatal. */
   private prepareKeys(keys: readonly SexpList[]): void {
     for (const key of keys) {

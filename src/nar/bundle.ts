@@ -2,13 +2,17 @@
 // a nar followed by the store path, references and deriver, then the signature. The signed hash
 // is SHA-256 over the nar and that metadata (not the item marker, not the signature).
 import { createHash } from 'node:crypto';
+import { excerpt } from '../display.js';
 import { KeytoolError } from '../errors.js';
 import { NarError } from './errors.js';
 import { EventParser, type Cursor, type Grammar } from './feeder.js';
 import { narGrammar, readString, readU64, type NarEvent, type NarLimits } from './reader.js';
-import { DEFAULT_STORE_DIR, isInStore } from './storepath.js';
+import { DEFAULT_STORE_DIR, storePathProblem } from './storepath.js';
 import { narStream, type NarWriteOptions } from './writer.js';
 import { concatBytes, latin1, str, u64 } from './wire.js';
+
+/** Output pieces smaller than this are gathered before they are handed out. */
+const GATHER = 64 << 10;
 
 /** "NIXE": the daemon's export magic, after the nar. */
 const EXPORT_MAGIC = 0x4558494e;
@@ -37,21 +41,44 @@ export interface ExportOptions extends NarWriteOptions {
  * signature text (raw ISO-8859-1 bytes of the advanced printout, trailing newline included).
  */
 export async function* exportBundle(items: readonly ExportItem[], sign: (hash: Uint8Array) => Uint8Array, options: ExportOptions = {}): AsyncGenerator<Uint8Array> {
+  // Small pieces (markers, metadata, whole nars of small items) are gathered into chunks of about
+  // GATHER bytes: a write per piece made a closure of 10,000 small items wait on 30,000 writes.
+  let pending: Uint8Array[] = [];
+  let pendingSize = 0;
+  const flush = (): Uint8Array => {
+    const out = Buffer.concat(pending, pendingSize);
+    pending = [];
+    pendingSize = 0;
+    return out;
+  };
   for (const item of items) {
-    yield u64(1);
+    pending.push(u64(1));
+    pendingSize += 8;
     const h = createHash('sha256');
     for await (const chunk of narStream(item.source, options)) {
       h.update(chunk);
-      yield chunk;
+      if (chunk.length >= GATHER) {
+        if (pendingSize) yield flush();
+        yield chunk;
+      } else {
+        pending.push(new Uint8Array(chunk)); // a copy: a reused buffer is overwritten by the next read
+        pendingSize += chunk.length;
+        if (pendingSize >= GATHER) yield flush();
+      }
     }
     const meta = itemMetadata(item);
     h.update(meta);
     const hash = new Uint8Array(h.digest());
     const sig = sign(hash);
-    yield concatBytes([meta, u64(1), str(sig)]);
+    const tail = concatBytes([meta, u64(1), str(sig)]);
+    pending.push(tail);
+    pendingSize += tail.length;
+    if (pendingSize >= GATHER) yield flush();
     options.onItem?.();
   }
-  yield u64(0);
+  pending.push(u64(0));
+  pendingSize += 8;
+  yield flush();
 }
 
 /** One item as read from a bundle. */
@@ -88,6 +115,11 @@ function* bundleGrammar(cursor: Cursor, emit: (e: BundleEvent) => void, limits: 
   const fail = (reason: string, at: number): never => {
     throw new NarError(reason, at);
   };
+  // Stricter than the daemon (see storepath.ts): `/gnu/store/..` must not verify as an item.
+  const checkPath = (p: string, what: string, which: string, at: number): void => {
+    const problem = storePathProblem(p, dir, what);
+    if (problem) fail(`${problem} (${which})`, at);
+  };
   let index = 0;
   for (;;) {
     cursor.where = undefined;
@@ -108,7 +140,7 @@ function* bundleGrammar(cursor: Cursor, emit: (e: BundleEvent) => void, limits: 
     if (magic !== BigInt(EXPORT_MAGIC)) fail(`normalized archive cannot be imported; wrong format (item ${index})`, magicAt);
     const pathAt = cursor.offset;
     const storePath = latin1(yield* readString(cursor, 4096, 'store path'));
-    if (!isInStore(storePath, dir)) fail(`path '${storePath}' is not in the store (item ${index})`, pathAt);
+    checkPath(storePath, 'store path', `item ${index}`, pathAt);
     const countAt = cursor.offset;
     const count = yield* readU64(cursor);
     if (count > 1_000_000n) fail(`item ${index} claims ${count} references`, countAt);
@@ -116,12 +148,12 @@ function* bundleGrammar(cursor: Cursor, emit: (e: BundleEvent) => void, limits: 
     for (let i = 0n; i < count; i++) {
       const refAt = cursor.offset;
       const ref = latin1(yield* readString(cursor, 4096, 'reference'));
-      if (!isInStore(ref, dir)) fail(`path '${ref}' is not in the store (reference of item ${index})`, refAt);
+      checkPath(ref, 'reference', `of item ${index}`, refAt);
       references.push(ref);
     }
     const derivAt = cursor.offset;
     const deriver = latin1(yield* readString(cursor, 4096, 'deriver'));
-    if (deriver && !isInStore(deriver, dir)) fail(`path '${deriver}' is not in the store (deriver of item ${index})`, derivAt);
+    if (deriver) checkPath(deriver, 'deriver', `of item ${index}`, derivAt);
     cursor.tap = undefined;
     const hash = new Uint8Array(h.digest());
     const flagAt = cursor.offset;
@@ -145,27 +177,39 @@ export const TROJAN_MESSAGE =
   "signed hash doesn't match actual contents of imported archive; archive could be corrupt, or someone is trying to import a Trojan horse";
 export const lacksSignature = (p: string): string => `imported archive of '${p}' lacks a signature`;
 
-/** Topological order, dependencies first, otherwise as given; refuses cycles. */
+/**
+ * Topological order, dependencies first, otherwise as given; refuses cycles. Iterative (an
+ * explicit stack), so a chain of 10,000 items does not overflow the call stack.
+ */
 export function orderItems<T extends { storePath: string; references: readonly string[] }>(items: readonly T[]): T[] {
   const byPath = new Map<string, T>();
   for (const i of items) {
-    if (byPath.has(i.storePath)) throw new KeytoolError(`store path '${i.storePath}' given twice`, 2);
+    if (byPath.has(i.storePath)) throw new KeytoolError(`store path '${excerpt(i.storePath)}' given twice`, 2);
     byPath.set(i.storePath, i);
   }
   const out: T[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (item: T): void => {
-    const s = state.get(item.storePath);
-    if (s === 'done') return;
-    if (s === 'visiting') throw new KeytoolError(`cycle detected in the references of '${item.storePath}'`);
-    state.set(item.storePath, 'visiting');
-    for (const r of [...item.references].sort()) {
-      const dep = byPath.get(r);
-      if (dep && r !== item.storePath) visit(dep);
+  for (const root of items) {
+    if (state.has(root.storePath)) continue;
+    state.set(root.storePath, 'visiting');
+    const stack: { item: T; deps: string[]; next: number }[] = [{ item: root, deps: [...root.references].sort(), next: 0 }];
+    while (stack.length) {
+      const top = stack[stack.length - 1]!;
+      if (top.next < top.deps.length) {
+        const r = top.deps[top.next++]!;
+        const dep = byPath.get(r);
+        if (!dep || r === top.item.storePath) continue;
+        const s = state.get(r);
+        if (s === 'done') continue;
+        if (s === 'visiting') throw new KeytoolError(`cycle detected in the references of '${excerpt(dep.storePath)}'`);
+        state.set(r, 'visiting');
+        stack.push({ item: dep, deps: [...dep.references].sort(), next: 0 });
+      } else {
+        stack.pop();
+        state.set(top.item.storePath, 'done');
+        out.push(top.item);
+      }
     }
-    state.set(item.storePath, 'done');
-    out.push(item);
-  };
-  for (const i of items) visit(i);
+  }
   return out;
 }

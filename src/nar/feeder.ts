@@ -19,8 +19,8 @@ export interface Cursor {
   offset: number;
   /** Message when the input ends before the grammar does. */
   eofMessage: string;
-  /** Path inside the archive being read, for messages. */
-  where?: string;
+  /** Path inside the archive being read, for messages: built only when a message needs it. */
+  where?: () => string;
   /** Sees every consumed byte range, in order (used to hash the signed part of bundle items). */
   tap?: (bytes: Uint8Array) => void;
 }
@@ -64,7 +64,7 @@ class Feeder<T> {
 
   /** Declare the end of input: throws when the grammar still wanted bytes. */
   end(): T {
-    if (!this.finished) throw new NarError(this.cursor.eofMessage, this.cursor.offset, this.cursor.where);
+    if (!this.finished) throw new NarError(this.cursor.eofMessage, this.cursor.offset, this.cursor.where?.());
     return this.value as T;
   }
 
@@ -153,6 +153,16 @@ export class EventParser<E, T> {
     }
     this.feeder.push(chunk);
     if (this.feeder.done && this.feeder.rest().length) throw new NarError(this.trailing, this.feeder.cursor.offset);
+    const out = this.events;
+    this.events = [];
+    return out;
+  }
+
+  /**
+   * The events a failed `push` emitted before its error and so could not return (e.g. the start of
+   * the item the error is in, when both came in one chunk).
+   */
+  pending(): E[] {
     const out = this.events;
     this.events = [];
     return out;

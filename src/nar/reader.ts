@@ -1,8 +1,11 @@
 // Streaming nar parser with the daemon's strict checks (spec/guix-formats.md §1): the magic,
 // open/close tags, one type per node, supported types only, entry names neither empty nor `.`
 // nor `..` nor holding `/` or NUL, names strictly increasing (so sorted and unique), zero
-// padding, 64-bit file sizes. It accepts exactly the canonical grammar the writer produces (the
-// intersection of what the daemon's and Guile's readers take) and says what is wrong and where.
+// padding, 64-bit file sizes; beyond the daemon, at most 1024 levels and 4096 bytes of path (see
+// NarLimits). It accepts exactly the canonical grammar the writer produces (the intersection of
+// what the daemon's and Guile's readers take), says what is wrong and where, and costs time
+// linear in the nar whatever its depth.
+import { displayable, excerpt } from '../display.js';
 import { NarError } from './errors.js';
 import { EventParser, type Cursor, type Grammar } from './feeder.js';
 import { latin1, NAR_MAGIC, padLength } from './wire.js';
@@ -22,25 +25,45 @@ export interface NarLimits {
   maxString?: number;
   /** Deepest directory nesting (default 1024). */
   maxDepth?: number;
+  /**
+   * Longest path inside the nar, `a/b/c`, in bytes (default 4096, PATH_MAX). The daemon restores
+   * through full file names, so it cannot create a longer one; the bound also keeps a listing,
+   * which prints each full path, linear in the size of the nar.
+   */
+  maxPath?: number;
 }
 
 const MAX_CHUNK = 1 << 20;
 const dec = new TextDecoder('utf-8', { fatal: true });
 
-/** Bytes for a message: UTF-8 when valid, else Latin-1 with non-printing bytes as \xNN. */
-function showBytes(b: Uint8Array): string {
-  let s: string;
+/** Bytes as text: UTF-8 when valid, else Latin-1 (one character per byte). */
+function decodeBytes(b: Uint8Array): string {
   try {
-    s = dec.decode(b);
+    return dec.decode(b);
   } catch {
-    s = Buffer.from(b).toString('latin1');
+    return latin1(b);
   }
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
-export const showPath = (path: NarPath): string => (path.length ? path.map(showBytes).join('/') : '');
-const displayPath = (path: NarPath): string => `/${showPath(path)}`;
+/** Bytes for output, escaped as by `displayable`: no control or reordering character reaches a terminal. */
+export const showBytes = (b: Uint8Array): string => displayable(decodeBytes(b));
+
+const SLASH = new Uint8Array([0x2f]);
+
+/** A path inside a nar as `a/b/c` ('' for the root), decoded and escaped once for the whole path. */
+export const showPath = (path: NarPath): string => (path.length ? showBytes(path.length === 1 ? path[0]! : Buffer.concat(path.flatMap((c, i) => (i ? [SLASH, c] : [c])))) : '');
+
+/** A file name quoted in a message: escaped and bounded. */
+const showName = (name: Uint8Array): string => excerpt(decodeBytes(name));
+
+/** A token quoted in a message (tokens are read as Latin-1): escaped and bounded. */
+const quoteToken = (t: string): string => `"${excerpt(t, 40)}"`;
+
+/** The path of a node for a message, `/a/b`: escaped, and its end only when it is long. */
+function messagePath(path: NarPath): string {
+  const full = `/${showPath(path)}`;
+  return full.length <= 200 ? full : `…${full.slice(-160)} (${path.length} level${path.length === 1 ? '' : 's'} deep)`;
+}
 
 /** The primitives every grammar here shares. */
 export function* readU64(cursor: Cursor): Grammar<bigint> {
@@ -52,7 +75,7 @@ export function* readU64(cursor: Cursor): Grammar<bigint> {
 export function* readInt(cursor: Cursor): Grammar<number> {
   const start = cursor.offset;
   const v = yield* readU64(cursor);
-  if (v > 0xffffffffn) throw new NarError('implementation cannot deal with > 32-bit integers', start, cursor.where);
+  if (v > 0xffffffffn) throw new NarError('implementation cannot deal with > 32-bit integers', start, cursor.where?.());
   return Number(v);
 }
 
@@ -60,7 +83,7 @@ export function* readInt(cursor: Cursor): Grammar<number> {
 export function* readString(cursor: Cursor, max: number, what = 'string'): Grammar<Uint8Array> {
   const start = cursor.offset;
   const len = yield* readInt(cursor);
-  if (len > max) throw new NarError(`${what} of ${len} bytes is longer than the limit of ${max}`, start, cursor.where);
+  if (len > max) throw new NarError(`${what} of ${len} bytes is longer than the limit of ${max}`, start, cursor.where?.());
   const bytes = len ? new Uint8Array(yield { n: len }) : new Uint8Array(0); // a copy: input buffers may be reused
   yield* readPadding(cursor, len);
   return bytes;
@@ -71,16 +94,29 @@ function* readPadding(cursor: Cursor, len: number): Grammar<void> {
   if (!pad) return;
   const start = cursor.offset;
   const p = yield { n: pad };
-  if (p.some((x) => x !== 0)) throw new NarError('non-zero padding', start, cursor.where);
+  if (p.some((x) => x !== 0)) throw new NarError('non-zero padding', start, cursor.where?.());
+}
+
+/** A directory being read: its path, and its last entry name (entries must increase). */
+interface OpenDirectory {
+  path: NarPath;
+  /** Bytes of `path` written `a/b/c`, checked against `maxPath`. */
+  length: number;
+  prev?: Uint8Array;
 }
 
 /**
  * The grammar of a whole nar: magic then the root node. Calls `emit` for each event; returns the
  * number of bytes the nar took.
+ *
+ * Directories are walked with an explicit stack, not by recursion: a generator nested in
+ * generators resumes through every level at each `yield`, which made the cost of a nar grow with
+ * its depth times its size. The path for messages is built only when a message needs it.
  */
 export function* narGrammar(cursor: Cursor, emit: (e: NarEvent) => void, limits: NarLimits = {}): Grammar<number> {
   const maxString = limits.maxString ?? 4096;
   const maxDepth = limits.maxDepth ?? 1024;
+  const maxPath = limits.maxPath ?? 4096;
   const begin = cursor.offset;
   const notNar = 'bad archive: input doesn\'t look like a normalized archive';
 
@@ -93,24 +129,32 @@ export function* narGrammar(cursor: Cursor, emit: (e: NarEvent) => void, limits:
   yield* readPadding(cursor, NAR_MAGIC.length);
   cursor.eofMessage = 'bad archive: unexpected end of archive';
 
+  /** The node being read, or the directory whose entries are being read. */
+  let current: NarPath = [];
+  cursor.where = () => messagePath(current);
+
   let tokenAt = 0;
   function* token(): Grammar<string> {
     tokenAt = cursor.offset;
     return latin1(yield* readString(cursor, maxString, 'token'));
   }
   const fail = (reason: string, at = tokenAt): never => {
-    throw new NarError(`bad archive: ${reason}`, at, cursor.where);
+    throw new NarError(`bad archive: ${reason}`, at, cursor.where?.());
   };
   function* expect(tok: string, reason: string): Grammar<void> {
     const t = yield* token();
-    if (t !== tok) fail(`${reason}, got ${JSON.stringify(t)}`);
+    if (t !== tok) fail(`${reason}, got ${quoteToken(t)}`);
   }
 
-  function* node(path: NarPath): Grammar<void> {
-    cursor.where = displayPath(path);
+  /**
+   * One node from its open tag: a file or symbolic link whole, through its close tag; a
+   * directory only up to its type (its entries are read by the loop below). True for a directory.
+   */
+  function* openNode(path: NarPath): Grammar<boolean> {
+    current = path;
     yield* expect('(', 'expected open tag');
     let t = yield* token();
-    if (t !== 'type') fail(t === ')' ? 'node has no type field' : `unknown field ${JSON.stringify(t)} before the type field`);
+    if (t !== 'type') fail(t === ')' ? 'node has no type field' : `unknown field ${quoteToken(t)} before the type field`);
     const kind = yield* token();
     if (kind === 'regular') {
       let executable = false;
@@ -124,7 +168,7 @@ export function* narGrammar(cursor: Cursor, emit: (e: NarEvent) => void, limits:
       if (t !== 'contents') {
         if (t === 'type') fail('multiple type fields');
         if (t === 'executable') fail('multiple executable markers');
-        fail(t === ')' ? 'regular file without contents' : `unknown field ${JSON.stringify(t)}`);
+        fail(t === ')' ? 'regular file without contents' : `unknown field ${quoteToken(t)}`);
       }
       const sizeAt = cursor.offset;
       const big = yield* readU64(cursor);
@@ -142,13 +186,15 @@ export function* narGrammar(cursor: Cursor, emit: (e: NarEvent) => void, limits:
       t = yield* token();
       if (t !== ')') {
         if (t === 'type') fail('multiple type fields');
-        fail(t === 'contents' || t === 'executable' ? `repeated ${t} field` : `expected close tag, got ${JSON.stringify(t)}`);
+        fail(t === 'contents' || t === 'executable' ? `repeated ${t} field` : `expected close tag, got ${quoteToken(t)}`);
       }
-    } else if (kind === 'symlink') {
+      return false;
+    }
+    if (kind === 'symlink') {
       t = yield* token();
       if (t !== 'target') {
         if (t === 'type') fail('multiple type fields');
-        fail(t === ')' ? 'symbolic link without target' : `unknown field ${JSON.stringify(t)}`);
+        fail(t === ')' ? 'symbolic link without target' : `unknown field ${quoteToken(t)}`);
       }
       const targetAt = cursor.offset;
       const target = yield* readString(cursor, maxString, 'symbolic link target');
@@ -156,42 +202,59 @@ export function* narGrammar(cursor: Cursor, emit: (e: NarEvent) => void, limits:
       if (target.includes(0)) fail('symbolic link target contains a NUL byte', targetAt);
       emit({ type: 'symlink', path, target });
       t = yield* token();
-      if (t !== ')') fail(t === 'type' ? 'multiple type fields' : t === 'target' ? 'repeated target field' : `expected close tag, got ${JSON.stringify(t)}`);
-    } else if (kind === 'directory') {
+      if (t !== ')') fail(t === 'type' ? 'multiple type fields' : t === 'target' ? 'repeated target field' : `expected close tag, got ${quoteToken(t)}`);
+      return false;
+    }
+    if (kind === 'directory') {
       if (path.length >= maxDepth) fail(`directories nested deeper than ${maxDepth}`);
       emit({ type: 'directory', path });
-      let prev: Uint8Array | undefined;
-      for (;;) {
-        cursor.where = displayPath(path);
-        t = yield* token();
-        if (t === ')') break;
-        if (t === 'type') fail('multiple type fields');
-        if (t !== 'entry') fail(`unknown field ${JSON.stringify(t)}`);
-        yield* expect('(', 'expected open tag');
-        t = yield* token();
-        if (t !== 'name') fail(t === 'node' ? 'entry name missing' : `unknown field ${JSON.stringify(t)} in entry`);
-        const nameAt = cursor.offset;
-        const name = yield* readString(cursor, maxString, 'file name');
-        if (!name.length || (name.length === 1 && name[0] === 0x2e) || (name.length === 2 && name[0] === 0x2e && name[1] === 0x2e) || name.includes(0x2f) || name.includes(0)) {
-          throw new NarError(`NAR contains invalid file name '${showBytes(name)}'`, nameAt, cursor.where);
-        }
-        if (prev && Buffer.compare(name, prev) <= 0) {
-          throw new NarError(`NAR directory is not sorted: '${showBytes(name)}' ${Buffer.compare(name, prev) === 0 ? 'repeats' : 'comes after'} '${showBytes(prev)}'`, nameAt, cursor.where);
-        }
-        prev = name;
-        t = yield* token();
-        if (t !== 'node') fail(t === ')' ? `entry '${showBytes(name)}' has no node` : `unknown field ${JSON.stringify(t)} in entry`);
-        yield* node([...path, name]);
-        cursor.where = displayPath(path);
-        t = yield* token();
-        if (t !== ')') fail(`expected close tag of entry '${showBytes(name)}', got ${JSON.stringify(t)}`);
-      }
-    } else {
-      fail(`unknown file type ${JSON.stringify(kind)}`);
+      return true;
     }
+    return fail(`unknown file type ${quoteToken(kind)}`);
   }
 
-  yield* node([]);
+  const stack: OpenDirectory[] = [];
+  if (yield* openNode([])) stack.push({ path: [], length: 0 });
+  while (stack.length) {
+    const dir = stack[stack.length - 1]!;
+    current = dir.path;
+    let t = yield* token();
+    if (t === ')') {
+      stack.pop();
+      // A directory other than the root is the node of an entry, which closes after it.
+      if (stack.length) yield* closeEntry(dir.path, stack[stack.length - 1]!.path);
+      continue;
+    }
+    if (t === 'type') fail('multiple type fields');
+    if (t !== 'entry') fail(`unknown field ${quoteToken(t)}`);
+    yield* expect('(', 'expected open tag');
+    t = yield* token();
+    if (t !== 'name') fail(t === 'node' ? 'entry name missing' : `unknown field ${quoteToken(t)} in entry`);
+    const nameAt = cursor.offset;
+    const name = yield* readString(cursor, maxString, 'file name');
+    if (!name.length || (name.length === 1 && name[0] === 0x2e) || (name.length === 2 && name[0] === 0x2e && name[1] === 0x2e) || name.includes(0x2f) || name.includes(0)) {
+      throw new NarError(`NAR contains invalid file name '${showName(name)}'`, nameAt, cursor.where());
+    }
+    const prev = dir.prev;
+    if (prev && Buffer.compare(name, prev) <= 0) {
+      throw new NarError(`NAR directory is not sorted: '${showName(name)}' ${Buffer.compare(name, prev) === 0 ? 'repeats' : 'comes after'} '${showName(prev)}'`, nameAt, cursor.where());
+    }
+    dir.prev = name;
+    const length = dir.length + (dir.path.length ? 1 : 0) + name.length;
+    if (length > maxPath) fail(`path of ${length} bytes is longer than the limit of ${maxPath} (PATH_MAX: the daemon could not restore it)`, nameAt);
+    t = yield* token();
+    if (t !== 'node') fail(t === ')' ? `entry '${showName(name)}' has no node` : `unknown field ${quoteToken(t)} in entry`);
+    const path = [...dir.path, name];
+    if (yield* openNode(path)) stack.push({ path, length });
+    else yield* closeEntry(path, dir.path);
+  }
+
+  function* closeEntry(path: NarPath, parent: NarPath): Grammar<void> {
+    current = parent;
+    const t = yield* token();
+    if (t !== ')') fail(`expected close tag of entry '${showName(path[path.length - 1]!)}', got ${quoteToken(t)}`);
+  }
+
   cursor.where = undefined;
   return cursor.offset - begin;
 }

@@ -1,5 +1,17 @@
 // Store file names: `/gnu/store/<32 chars of Nix base32>-<name>`.
+//
+// What Guix itself checks when it imports (read in Guix 1.5.0's sources): Guile's
+// `read-store-path` (guix/serialization.scm) reads a plain string ("TODO: assert path"), and so
+// does `restore-one-item` (guix/nar.scm) for the path, references and deriver; the daemon's
+// importPaths only asserts that each is a direct child of the store directory (spec §2), which
+// `/gnu/store/..`, `/gnu/store/.` or a name holding NUL or a newline all pass. Guix's own idea of
+// a store file name is 32 Nix base32 characters (`store-path-hash-part`, guix/store.scm), `-`,
+// then a name of [A-Za-z0-9+-._?=] not starting with `.` (the daemon's checkStoreName in
+// libstore/store-api.cc, whose C++ is not in that tree: from Nix's sources, not re-read here). We
+// hold every store path read from input (bundle items, their references and deriver) and every
+// one we write to that form: stricter than the daemon, never looser.
 import path from 'node:path';
+import { excerpt } from '../display.js';
 import { KeytoolError } from '../errors.js';
 
 export const DEFAULT_STORE_DIR = '/gnu/store';
@@ -15,12 +27,20 @@ export function isInStore(p: string, dir: string): boolean {
 
 const NAME = /^[0-9abcdfghijklmnpqrsvwxyz]{32}-[A-Za-z0-9+\-._?=]+$/;
 
-/** Stricter, for what we write: a well-formed store file name (hash part and name characters). */
-export function checkStorePath(p: string, dir: string, what = 'store path'): string {
-  if (!isInStore(p, dir)) throw new KeytoolError(`${what} '${p}' is not in the store ${dir}`, 2);
+/** Why `p` is not a well-formed store file name of `dir` (the quoted path escaped and bounded), or
+ *  undefined when it is one. */
+export function storePathProblem(p: string, dir: string, what = 'store path'): string | undefined {
+  if (!isInStore(p, dir)) return `${what} '${excerpt(p)}' is not in the store ${dir}`;
   const base = path.posix.basename(p);
   if (!NAME.test(base) || base.slice(33).startsWith('.')) {
-    throw new KeytoolError(`${what} '${p}' is not a valid store file name (expected ${dir}/<32 Nix base32 characters>-<name>)`, 2);
+    return `${what} '${excerpt(p)}' is not a valid store file name (expected ${dir}/<32 Nix base32 characters>-<name of letters, digits and +-._?=>)`;
   }
+  return undefined;
+}
+
+/** A well-formed store file name of `dir`, else a usage error (exit 2) saying what is wrong. */
+export function checkStorePath(p: string, dir: string, what = 'store path'): string {
+  const problem = storePathProblem(p, dir, what);
+  if (problem) throw new KeytoolError(problem, 2);
   return p;
 }

@@ -5,6 +5,7 @@
 import { isAuthorized } from '../acl/acl.js';
 import { hashBytes } from '../crypto/data.js';
 import { checkSignature } from '../crypto/index.js';
+import { excerpt } from '../display.js';
 import { fingerprint } from '../fingerprint.js';
 import { findToken, parseSexp, SexpError } from '../sexp/index.js';
 import type { Sexp, SexpList } from '../sexp/model.js';
@@ -17,7 +18,7 @@ export interface SignatureVerdict {
   signer?: SexpList;
   /** Fingerprint of the signer (see src/fingerprint.ts). */
   fingerprint?: string;
-  /** Extra detail: why corrupt or invalid. */
+  /** Extra detail: why corrupt or invalid (may quote the signature, so escaped and bounded for display). */
   reason?: string;
 }
 
@@ -32,7 +33,7 @@ export function judgeSignature(text: Uint8Array, expected: Uint8Array, acl: read
   try {
     sig = parseSexp(text);
   } catch (e) {
-    return { status: 'corrupt', reason: e instanceof SexpError ? `not an S-expression: ${e.message}` : String(e) };
+    return { status: 'corrupt', reason: excerpt(e instanceof SexpError ? `not an S-expression: ${e.message}` : String(e), 200) };
   }
   const check = checkSignature(sig, (pub) => isAuthorized(acl, pub));
   const out: SignatureVerdict = { status: check.status };
@@ -40,7 +41,7 @@ export function judgeSignature(text: Uint8Array, expected: Uint8Array, acl: read
     out.signer = check.publicKey;
     out.fingerprint = fingerprint(check.publicKey);
   }
-  if (check.reason !== undefined && check.status !== 'valid') out.reason = check.reason;
+  if (check.reason !== undefined && check.status !== 'valid') out.reason = excerpt(check.reason, 200);
   if (check.status === 'corrupt' || check.status === 'unauthorized') return out;
   const data = findToken(sig, 'data');
   const matches = sameBytes(data && hashBytes(data), expected);

@@ -6,32 +6,41 @@ import { shortFingerprint } from '../fingerprint.js';
 import { displayName, type Doc, type KeyEntry } from './state.js';
 import { Para, Styled } from './theme.js';
 
+/** Wide enough for every algorithm keytool can use: 'ECDSA/NIST P-256' is the longest (16). */
 export const ALGO_WIDTH = 16;
 export const FPR_WIDTH = 19;
+/** Between two columns: two spaces, so that words of one never read as words of the next. */
+export const GAP = '  ';
+/** Before the label: the selection mark, the this-machine mark. */
+const MARKS = 4;
 
 export interface Columns {
   label: number;
   algo: number;
 }
 
-/** Column widths for a terminal `width` wide: the label takes what is left; narrow terminals drop the algorithm. */
+/**
+ * Column widths for a terminal `width` wide, the last column left free (a line that fills the
+ * terminal wraps on some): the label takes what is left; narrow terminals drop the algorithm.
+ */
 export function columnsFor(width: number): Columns {
-  const fixed = 4 + 1 + FPR_WIDTH;
-  if (width - fixed - ALGO_WIDTH - 1 >= 16) return { label: width - fixed - ALGO_WIDTH - 2, algo: ALGO_WIDTH };
-  return { label: Math.max(4, width - fixed - 1), algo: 0 };
+  const room = width - 1 - MARKS - GAP.length - FPR_WIDTH;
+  if (room - ALGO_WIDTH - GAP.length >= 16) return { label: room - ALGO_WIDTH - GAP.length, algo: ALGO_WIDTH };
+  return { label: Math.max(4, room), algo: 0 };
 }
 
-const fit = (s: string, n: number): string => (s.length > n ? `${s.slice(0, Math.max(0, n - 1))}…` : s.padEnd(n));
+/** `s` in exactly `n` columns: padded, or cut with an ellipsis. */
+export const fit = (s: string, n: number): string => (s.length > n ? `${s.slice(0, Math.max(0, n - 1))}…` : s.padEnd(n));
 
 export function rowText(doc: Doc, entry: KeyEntry, cols: Columns, selected: boolean, local: boolean): string {
   const label = displayName(doc, entry, local ? entry.fpr : undefined);
-  const algo = cols.algo ? `${fit(entry.description, cols.algo)} ` : '';
-  return `${selected ? '›' : ' '} ${local ? '*' : ' '} ${fit(label, cols.label)} ${algo}${shortFingerprint(entry.fpr)}`;
+  const algo = cols.algo ? fit(entry.description, cols.algo) + GAP : '';
+  return `${selected ? '›' : ' '} ${local ? '*' : ' '} ${fit(label, cols.label)}${GAP}${algo}${shortFingerprint(entry.fpr)}`;
 }
 
 export function headerText(cols: Columns): string {
-  const algo = cols.algo ? `${fit('ALGORITHM', cols.algo)} ` : '';
-  return `    ${fit('LABEL  (* = this machine)', cols.label)} ${algo}FINGERPRINT`;
+  const algo = cols.algo ? fit('ALGORITHM', cols.algo) + GAP : '';
+  return `${' '.repeat(MARKS)}${fit('LABEL  (* = this machine)', cols.label)}${GAP}${algo}FINGERPRINT`;
 }
 
 export interface KeyListProps {

@@ -45,7 +45,8 @@ export function TextField(props: TextFieldProps) {
   useKeys(
     (input, key) => {
       const name = keyName(input, key);
-      const command = commandFor(FIELD_KEYS, name);
+      // Text is never a command, though it may spell one ("escape" pasted).
+      const command = name === input && [...input].length > 1 ? undefined : commandFor(FIELD_KEYS, name);
       switch (command) {
         case 'submit':
           return onSubmit(value);

@@ -81,7 +81,7 @@ export function loadSnapshot(paths: ConfigPaths): Loaded {
     }
     notes.push(
       `${paths.acl} is a symbolic link to ${symlinkTarget}; saving replaces it with a regular file` +
-        (symlinkTarget.startsWith('/gnu/store/') ? ' (on Guix System, list keys in authorized-keys of guix-service-type instead)' : ''),
+        (symlinkTarget.startsWith('/gnu/store/') ? ' (on Guix System, list keys in authorized-keys of guix-service-type instead: keytool acl export prints them in that form)' : ''),
     );
   }
   const labels = Object.fromEntries(loadLabels(paths));

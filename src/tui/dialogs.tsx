@@ -9,6 +9,7 @@ import {
   CONFIRM_REMOVE_KEYS, CONFLICT_KEYS, DETAIL_KEYS, FIELD_KEYS, GENERATE_KEYS, HELP_KEYS, LIST_KEYS, QUIT_KEYS, SAVE_KEYS,
   commandFor, displayKey, keyName, type Binding, type ConfirmCommand, type ConflictCommand,
 } from './keymap.js';
+import { ALGO_WIDTH, GAP, fit } from './KeyList.js';
 import { countChanges, displayName, type Changes, type Doc, type KeyEntry } from './state.js';
 import { TextField } from './TextField.js';
 import { plural } from './text.js';
@@ -62,7 +63,7 @@ export function LabelEditor(props: { doc: Doc; entry: KeyEntry; isActive: boolea
 /** The lines of the save summary, worst news first. */
 export function summaryLines(base: Doc, doc: Doc, c: Changes, localFpr: string | undefined): { text: string; tone: 'ok' | 'error' | 'warn' | 'plain' }[] {
   const out: { text: string; tone: 'ok' | 'error' | 'warn' | 'plain' }[] = [];
-  const row = (e: KeyEntry, d: Doc) => `${e.description.padEnd(16)} ${shortFingerprint(e.fpr)}  ${displayName(d, e, localFpr)}`;
+  const row = (e: KeyEntry, d: Doc) => `${fit(e.description, ALGO_WIDTH)}${GAP}${shortFingerprint(e.fpr)}${GAP}${displayName(d, e, localFpr)}`;
   for (const e of c.added) out.push({ text: `+ add     ${row(e, doc)}`, tone: 'ok' });
   for (const e of c.removed) out.push({ text: `- remove  ${row(e, base)}`, tone: 'error' });
   for (const l of c.labels) {

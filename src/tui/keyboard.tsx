@@ -4,10 +4,14 @@
 // owner, and each key goes to that owner's latest handler. The app renders a <KeyOwner> first,
 // which names the list or nobody; an active screen rendered after it claims the keyboard.
 //
-// ink hands over a run of ordinary characters read at once as one string (that is how a paste
-// arrives). A text field takes it whole; any other owner gets the first character, and the rest
-// goes, once React has committed what that key changed, to whoever owns the keyboard then
-// ("ap256.pub⏎" typed fast: `a` opens the add dialog, whose field gets "p256.pub", then Enter).
+// ink hands over a run of ordinary characters read at once as one string: a fast typist, tmux
+// send-keys, a slow machine, or a paste from a terminal without bracketed paste. Every key of such
+// a run acts as if it had come alone: it is handed out one key at a time, each once React has
+// committed what the previous one changed, to whoever owns the keyboard then ("ap256.pub⏎": `a`
+// opens the add dialog, whose field gets "p256.pub", then Enter submits it). A text field takes
+// the printable characters up to the next control character at once (the same as typing them
+// one by one). Only a bracketed paste (run.tsx asks the terminal for it) is text as a whole: line
+// breaks and all go to the text field that owns the keyboard, and nowhere else.
 import { useInput, type Key } from 'ink';
 import { createContext, useCallback, useContext, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 
@@ -38,42 +42,68 @@ export function keyOf(ch: string): [string, Key] {
   return [ch, { ...NO_KEY, shift: /^[A-Z]$/.test(ch) }];
 }
 
+/**
+ * The bracketed-paste markers (ESC [200~ and ESC [201~) as ink's useInput reports them: ink drops
+ * the ESC and names no key. A person cannot type these five characters in one read.
+ */
+export const PASTE_START = '[200~';
+export const PASTE_END = '[201~';
+
+/** What is waiting to be handed out: keys read at once, or a piece of a bracketed paste. */
+type Pending = { kind: 'keys'; input: string; key: Key; split: boolean } | { kind: 'paste'; text: string };
+
+/** A named key (arrow, Escape...) or a Ctrl/Alt combination: ink reports it as one key already. */
+const isNamedKey = (input: string, key: Key): boolean =>
+  key.ctrl || key.meta || key.upArrow || key.downArrow || key.leftArrow || key.rightArrow || key.pageUp || key.pageDown ||
+  key.home || key.end || key.return || key.escape || key.tab || key.backspace || key.delete || input === '';
+
 export function KeyboardProvider({ children }: { children: ReactNode }) {
   const owner = useRef<Owner | undefined>(undefined);
-  const queued = useRef('');
+  const queue = useRef<Pending[]>([]);
+  const pasting = useRef(false);
   const [turn, setTurn] = useState(0);
 
-  const deliver = useCallback((input: string, key: Key, split: boolean): void => {
+  /** Hand one key (or one piece of a paste) of the head of the queue to the current owner. */
+  const step = useCallback((): void => {
+    const head = queue.current[0];
+    if (!head) return;
     const o = owner.current;
-    if (!o) return;
-    const chars = [...input];
-    if (key.ctrl || key.meta || input.includes('\x1b') || chars.length <= 1) {
-      if (split && chars.length === 1) o.handler(...keyOf(chars[0]!));
-      else o.handler(input, key);
-      return;
+    let rest: Pending | undefined;
+    if (head.kind === 'paste') {
+      // Pasted text is text: for a text field, whole; any other screen ignores it.
+      if (o?.text) o.handler(head.text, NO_KEY);
+    } else if (!head.split && (isNamedKey(head.input, head.key) || [...head.input].length === 1)) {
+      o?.handler(head.input, head.key);
+    } else {
+      const text = o?.text ? /^[^\x00-\x1f\x7f]+/.exec(head.input)?.[0] : undefined;
+      const taken = text ?? [...head.input][0]!;
+      if (text) o!.handler(text, NO_KEY);
+      else o?.handler(...keyOf(taken));
+      const left = head.input.slice(taken.length);
+      if (left) rest = { kind: 'keys', input: left, key: NO_KEY, split: true };
     }
-    // A run read at once goes whole to a text field (a paste); what is left of a split run goes
-    // to it up to the next control character (Enter typed fast after a name still submits it).
-    const text = o.text ? (split ? /^[^\x00-\x1f\x7f]+/.exec(input)?.[0] : input) : undefined;
-    if (text) o.handler(text, key);
-    else o.handler(...keyOf(chars[0]!));
-    queued.current = text ? input.slice(text.length) : chars.slice(1).join('');
+    if (rest) queue.current[0] = rest;
+    else queue.current.shift();
     // Re-render this provider in the same batch as whatever the key changed: its layout effect
     // runs once all of that is committed and the next owner has claimed the keyboard.
-    if (queued.current) setTurn((t) => t + 1);
+    if (queue.current.length) setTurn((t) => t + 1);
   }, []);
 
-  useLayoutEffect(() => {
-    const rest = queued.current;
-    queued.current = '';
-    if (rest) deliver(rest, NO_KEY, true);
-  }, [turn, deliver]);
+  useLayoutEffect(() => step(), [turn, step]);
 
   const onInput = useCallback<KeyHandler>((input, key) => {
-    // Keys typed while a split run is still being handed out come after it.
-    if (queued.current) queued.current += input;
-    else deliver(input, key, false);
-  }, [deliver]);
+    if (!isNamedKey(input, key) && (input === PASTE_START || input === PASTE_END)) {
+      pasting.current = input === PASTE_START;
+      return;
+    }
+    // Inside a paste, named keys (a pasted Escape sequence, say) are not text.
+    if (pasting.current) {
+      if (!isNamedKey(input, key)) queue.current.push({ kind: 'paste', text: input });
+      else if (key.return || key.tab) queue.current.push({ kind: 'paste', text: key.return ? '\n' : '\t' });
+    } else queue.current.push({ kind: 'keys', input, key, split: false });
+    // Keys read while earlier ones are still being handed out come after them.
+    if (queue.current.length === 1) step();
+  }, [step]);
   useInput(onInput);
   return <OwnerContext.Provider value={owner}>{children}</OwnerContext.Provider>;
 }

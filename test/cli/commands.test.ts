@@ -157,6 +157,7 @@ describe('keytool authorize', () => {
     expect(r.status).toBe(0);
     expect(r.stderr).toContain('with a regular file\nkeytool: hint: ');
     expect(r.stderr).toContain("'authorized-keys' of 'guix-service-type'");
+    expect(r.stderr).toContain("'keytool acl export' prints the whole ACL as the Scheme that field takes");
     expect(listFprs(dir)).toEqual([FPR.ci, FPR.example]);
   });
 

@@ -2,10 +2,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  addAuthorization, normalizeFingerprint, parseAuthorizations, readAuthorizations, removeAuthorization, EMPTY_AUTHORIZATIONS,
+  addAuthorization, isExactZero, normalizeFingerprint, parseAuthorizations, readAuthorizations, removeAuthorization, EMPTY_AUTHORIZATIONS,
 } from '../../src/git/authorizations.js';
 import { readAll } from '../../src/git/scheme.js';
 import { formatCache, readCache } from '../../src/git/cache.js';
+import { timed } from './support/timed.js';
 
 // The layout of Guix's own file: entries in one list, subkeys with a `;; primary:` comment.
 const SAMPLE = `;; List of channel committers.
@@ -38,9 +39,9 @@ describe('reading', () => {
     expect(readAuthorizations(text)).toEqual(['abcd']);
   });
 
-  it('decodes string escapes', () => {
+  it('decodes string escapes as Guile does (\\x takes exactly two digits: "\\x41;" is "A;")', () => {
     const [node] = readAll('"a\\"b\\\\c\\x41;\\n"');
-    expect(node).toMatchObject({ type: 'string', value: 'a"b\\cA\n' });
+    expect(node).toMatchObject({ type: 'string', value: 'a"b\\cA;\n' });
   });
 
   it('refuses other shapes and versions with clear messages', () => {
@@ -54,6 +55,66 @@ describe('reading', () => {
 
   it('normalizes fingerprints like Guix (graphic characters only)', () => {
     expect(normalizeFingerprint(' AB\tcd\n12 ')).toBe('abcd12');
+  });
+});
+
+describe('hostile files', () => {
+  const file = (entries: string, version = '0') => `(authorizations (version ${version}) (${entries}))`;
+  const MiB10 = 10 * 1024 * 1024;
+
+  it('reads deep nesting in ignored parts, as Guile does', () => {
+    const deep = `${'('.repeat(10_000)}${')'.repeat(10_000)}`;
+    expect(readAuthorizations(file(`("ab" ${deep})`))).toEqual(['ab']);
+    expect(() => readAuthorizations(deep)).toThrow(/expected \(authorizations/);
+    expect(readAuthorizations(`${'#;'.repeat(100_000)}${'x '.repeat(100_000)}${file('("ab")')}`)).toEqual(['ab']);
+  });
+
+  it('reads "\\x110000;" as Guile does (\\x11 then "0000;"), in the name and the fingerprint', () => {
+    expect(parseAuthorizations(file('("ab" (name "\\x110000;"))')).entries[0]!.name).toBe('\x110000;');
+    expect(() => readAuthorizations(file('("\\x110000;")'))).toThrow(/fingerprint "\\x110000;": not a hexadecimal fingerprint \(";" is not a hexadecimal digit\)/);
+    expect(() => readAuthorizations(file('("ab" (name "\\U110000"))'))).toThrow(/beyond the last Unicode code point/);
+  });
+
+  it('decodes a 10 MiB fingerprint in linear time, and quotes only an excerpt of a bad one', () => {
+    expect(timed(() => readAuthorizations(file(`("${'ab '.repeat(MiB10 / 3)}")`)))[0]).toHaveLength(2 * Math.floor(MiB10 / 3));
+    for (const bad of [`${'a'.repeat(MiB10)}x`, 'a'.repeat(MiB10 + 1), `${'a\u00a0'.repeat(MiB10 / 2)}é`]) {
+      let message = '';
+      timed(() => { try { readAuthorizations(file(`("${bad}")`)); } catch (e) { message = (e as Error).message; } });
+      expect(message).toMatch(/not a hexadecimal fingerprint/);
+      expect(message.length).toBeLessThan(300);
+      expect(message).toContain(`(${bad.length} characters)`);
+    }
+    expect(() => normalizeFingerprint('ab c')).toThrow('fingerprint "ab c": not a hexadecimal fingerprint (odd number of hexadecimal digits: 3)');
+  });
+
+  it('accepts every spelling Guile reads as the exact integer 0, and says what is wrong with others', () => {
+    for (const v of ['0', '00', '+0', '-0', '#x0', '#X0', '#e0', '#e0.0', '#e.0', '#e0.', '#e0e5', '0/5', '#x0/a', '#e#x0', '#x#e0', '#b0', '#o-0']) {
+      expect(readAuthorizations(file('("ab")', v)), v).toEqual(['ab']);
+      expect(isExactZero(v), v).toBe(true);
+    }
+    for (const v of ['1', '0.0', '0.', '#i0', '0e0', '0/0', '0/00', '#e0/0', '#x#x0', '#e#i0', '+-0', '#b2', '#e0.1', 'zero']) {
+      expect(() => readAuthorizations(file('("ab")', v)), v).toThrow(`.guix-authorizations: unsupported authorizations format version ${v} (only version 0 is known)`);
+    }
+    expect(() => readAuthorizations(file('', '"0"'))).toThrow('.guix-authorizations: the authorizations format version "0" is a string, not a number: write (version 0)');
+    expect(() => readAuthorizations(file('', '(0)'))).toThrow('the authorizations format version (0) is a list, not a number');
+    expect(() => readAuthorizations(file('', '1'.repeat(MiB10)))).toThrow(/version 1{80}… \(10485760 characters\) \(only version 0 is known\)$/);
+  });
+
+  it('version parsing and normalisation stay linear on long adversarial input', () => {
+    timed(() => {
+      for (const v of [`${'0'.repeat(1e6)}x`, `#e${'0'.repeat(1e6)}x`, `#e${'0'.repeat(1e6)}.${'0'.repeat(1e6)}x`, `${'0'.repeat(1e6)}/${'0'.repeat(1e6)}x`]) {
+        expect(isExactZero(v)).toBe(false);
+      }
+      expect(() => normalizeFingerprint(`${'a'.repeat(1e6)}g`)).toThrow(/"g" is not a hexadecimal digit/);
+      expect(() => normalizeFingerprint(`${'a'.repeat(1e6 + 1)}`)).toThrow(/odd number/);
+    });
+  });
+
+  it('matches Guix on proper and improper lists, and reads only the first datum', () => {
+    expect(readAuthorizations('(authorizations . ((version 0) (("ab"))))')).toEqual(['ab']);
+    expect(() => readAuthorizations(file('("ab" . x)'))).toThrow(/each authorization must be a list/);
+    expect(() => readAuthorizations('(authorizations (version . 0) ())')).toThrow(/expected \(authorizations/);
+    expect(readAuthorizations(`${file('("ab")')} ) "never read`)).toEqual(['ab']);
   });
 });
 

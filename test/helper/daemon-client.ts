@@ -6,9 +6,10 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TMP_ROOT } from '../support/oracle.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const TMP = path.join(ROOT, 'test', '.tmp');
+const TMP = TMP_ROOT;
 
 const BUILT = ['dist/cli/keytool.mjs', 'dist/helper.cjs', 'dist/helper-snapshot.cjs', 'dist/helper.blob', 'dist/helper.blob.node'];
 const complete = (root: string): boolean => BUILT.every((f) => existsSync(path.join(root, f)));

@@ -34,7 +34,10 @@ describe('narinfo verdicts', () => {
     const below = signed.replace('FileSize: 321', 'FileSize: 4242').replace('Compression: gzip', 'Compression: zstd');
     expect(verifyNarinfo(below, A1_ACL).status).toBe('valid');
     // Only the first occurrence of "Signature:" counts; the text above must keep References.
-    expect(verifyNarinfo(signed.replace('References: \n', ''), A1_ACL)).toMatchObject({ status: 'unsigned', reason: "the text before 'Signature:' lacks References" });
+    const refsBelow = signed.replace('References: \n', '').replace(`${sigLine}\n`, `${sigLine}\nReferences: \n`);
+    expect(verifyNarinfo(refsBelow, A1_ACL)).toMatchObject({ status: 'unsigned', reason: "the text before 'Signature:' lacks References" });
+    // Without References anywhere, Guix cannot read the narinfo at all.
+    expect(verifyNarinfo(signed.replace('References: \n', ''), A1_ACL)).toMatchObject({ status: 'malformed', message: 'unusable narinfo: no References field (Guix cannot read a narinfo without one)' });
   });
 
   it('an unauthorized signer', () => {
@@ -89,10 +92,11 @@ describe('narinfo verdicts', () => {
   });
 
   it('signing refuses a narinfo Guix would call unsigned, and keeps "References: " byte for byte', () => {
-    expect(() => signNarinfo('StorePath: /gnu/store/x\nURL: nar/x\n', a1Pair(), 'h')).toThrow(/lack NarHash, References/);
+    const item = '/gnu/store/0123456789abcdfghijklmnpqrsvwxyz-x';
+    expect(() => signNarinfo(`StorePath: ${item}\nURL: nar/x\nReferences: \n`, a1Pair(), 'h')).toThrow(/lack NarHash/);
     // Transport fields above the item's fields: the signature goes after the item's fields, so
     // they are signed too (an edit to them is a hash mismatch), and the narinfo is valid.
-    const urlsFirst = 'StorePath: /gnu/store/x\nURL: nar/x\nCompression: none\nNarHash: sha256:1r2djnkij7x037r2fjmvpqs0ajp7451jkba2az6n9mdxa5d8vir7\nNarSize: 1072\nReferences: \nURL: nar/gzip/x\nCompression: gzip\n';
+    const urlsFirst = `StorePath: ${item}\nURL: nar/x\nCompression: none\nNarHash: sha256:1r2djnkij7x037r2fjmvpqs0ajp7451jkba2az6n9mdxa5d8vir7\nNarSize: 1072\nReferences: \nURL: nar/gzip/x\nCompression: gzip\n`;
     const s2 = signNarinfo(urlsFirst, a1Pair(), 'h');
     expect(s2.split('\n').map((l) => l.split(':')[0])).toEqual(['StorePath', 'URL', 'Compression', 'NarHash', 'NarSize', 'References', 'Signature', 'URL', 'Compression', '']);
     expect(verifyNarinfo(s2, A1_ACL).status).toBe('valid');

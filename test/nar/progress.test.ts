@@ -49,7 +49,7 @@ describe('progress on stderr', () => {
 
   it('export without items is misuse (exit 2)', async () => {
     const r = await keytool(['archive', 'export'], false);
-    expect(r).toMatchObject({ status: 2, stderr: 'keytool: archive export: nothing to export: give --store-path PATH DIR for each item\n' });
+    expect(r).toMatchObject({ status: 2, stderr: 'keytool: archive export: nothing to export: give --store-path PATH DIR for each item, or --items-from FILE\n' });
     const h = await keytool(['archive', 'export', '--help'], false);
     expect(h.status).toBe(0);
     expect(h.stdout).toContain('--store-path');

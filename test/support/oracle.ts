@@ -7,14 +7,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const TMP_ROOT = path.resolve(here, '..', '.tmp');
+/** Kept between runs: the built oracle. */
+const CACHE = path.resolve(here, '..', '.tmp');
+/** Scratch files of this test run, removed when it ends (support/scratch-setup.ts). */
+export const TMP_ROOT = process.env.KEYTOOL_TEST_SCRATCH ?? CACHE;
 const source = path.join(here, 'gcry-oracle.c');
-const binary = path.join(TMP_ROOT, 'gcry-oracle');
+const binary = path.join(CACHE, 'gcry-oracle');
 
 /** Path of the built oracle; compiles it when missing or older than its source. */
 export function oraclePath(): string {
   if (existsSync(binary) && statSync(binary).mtimeMs >= statSync(source).mtimeMs) return binary;
-  mkdirSync(TMP_ROOT, { recursive: true });
+  mkdirSync(CACHE, { recursive: true });
   const flags = execFileSync('libgcrypt-config', ['--cflags', '--libs'], { encoding: 'utf8' }).trim().split(/\s+/).filter(Boolean);
   const tmp = `${binary}.${process.pid}`;
   execFileSync('cc', ['-O2', '-o', tmp, source, ...flags], { stdio: ['ignore', 'inherit', 'inherit'] });

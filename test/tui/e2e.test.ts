@@ -59,6 +59,12 @@ class Tmux {
     this.tmux('send-keys', '-t', 'ed', '-l', s);
     await sleep(60);
   }
+  /** `text` pasted as tmux pastes a buffer: bracketed when the program asked for it (line breaks sent as CR). */
+  async paste(text: string): Promise<void> {
+    this.tmux('set-buffer', '-b', 'kt', text);
+    this.tmux('paste-buffer', '-p', '-d', '-b', 'kt', '-t', 'ed');
+    await sleep(60);
+  }
   kill(): void {
     try {
       this.tmux('kill-server');
@@ -106,7 +112,7 @@ describe.skipIf(!hasTmux)('keytool acl in tmux', () => {
     await t.keys('s');
     s = await t.until('Save 3 changes to');
     expect(s).toContain('+ add     ECDSA/NIST P-256');
-    expect(s).toContain('- remove  ECDSA/Ed25519    30e7 f84d 37e9 7a13  ci.guix.gnu.org');
+    expect(s).toContain('- remove  ECDSA/Ed25519     30e7 f84d 37e9 7a13  ci.guix.gnu.org');
     expect(s).toContain('~ label');
     expect(fprs(paths)).toHaveLength(3); // nothing written yet
     await t.keys('y');
@@ -122,6 +128,54 @@ describe.skipIf(!hasTmux)('keytool acl in tmux', () => {
     // The alternate screen is gone: the shell's screen is back, with the one-line report.
     expect(s).toContain(`keytool: saved ${paths.acl}`);
     expect(s).not.toContain('LABEL');
+  });
+
+  it('takes text and Enter sent in one go as typed one by one: the label is set and the dialog closes', async () => {
+    const paths = freshConfig();
+    const t = editor(paths);
+    await t.until('3 keys');
+    await t.keys('End', 'l');
+    await t.until('label:');
+    t.tmux('send-keys', '-t', 'ed', 'build box', 'Enter', 'k');
+    const s = await t.until('1 unsaved change');
+    expect(s).not.toContain('label:');
+    expect(s).toMatch(/^ {2}\* build box +ECDSA\/Ed25519 /m);
+    expect(s).toMatch(/^› {3}ci\.guix\.gnu\.org /m); // k moved up from the last key
+  });
+
+  it('takes a bracketed paste as text, line breaks included, and turns bracketed paste off on leaving', async () => {
+    const paths = freshConfig();
+    const t = editor(paths);
+    await t.until('3 keys');
+    await t.paste('dy'); // pasted text is no command: nothing is removed
+    await t.keys('End', 'l');
+    await t.until('label:');
+    expect(t.screen()).toContain('3 keys · no unsaved changes');
+    await t.paste('ci\nbuilder\n');
+    let s = await t.until('label: ci builder');
+    await t.keys('Enter');
+    s = await t.until('1 unsaved change');
+    expect(s).toMatch(/^› \* ci builder +ECDSA\/Ed25519 /m);
+    await t.keys('q');
+    await t.until('Quit without saving?');
+    await t.keys('y');
+    await t.until('EXIT:0');
+    // Back in the shell (the script sleeps): a paste is echoed as it comes, without markers.
+    await t.paste('after');
+    s = await t.until('after');
+    expect(s).not.toContain('200~');
+  });
+
+  it('turns bracketed paste off when killed too', async () => {
+    const t = editor(freshConfig());
+    await t.until('3 keys');
+    // The pane runs the script's shell; its one child is the editor (env and the launcher exec node).
+    const shell = t.tmux('display', '-p', '-t', 'ed', '#{pane_pid}').trim();
+    const pid = Number(execFileSync('ps', ['-o', 'pid=', '--ppid', shell], { encoding: 'utf8' }).trim());
+    process.kill(pid, 'SIGTERM');
+    await t.until('EXIT:143');
+    await t.paste('after');
+    expect(await t.until('after')).not.toContain('200~');
   });
 
   it('asks before quitting with unsaved changes and writes nothing when told to discard', async () => {

@@ -5,7 +5,9 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { render, cleanup } from 'ink-testing-library';
 import { existsSync, lstatSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { list } from '../../src/sexp/model.js';
+import { atom, list } from '../../src/sexp/model.js';
+import { generateKeyPair } from '../../src/crypto/index.js';
+import { describeKey } from '../../src/keys/describe.js';
 import { loadAcl, readPublicKeyFile, updateAcl } from '../../src/acl/store.js';
 import { loadLabels } from '../../src/acl/labels.js';
 import type { ConfigPaths } from '../../src/config.js';
@@ -84,6 +86,9 @@ async function open(paths: ConfigPaths, backend: EditorBackend = fileBackend(pat
   await sleep(25);
   return editor;
 }
+
+/** `text` as a terminal pastes it in bracketed-paste mode (run.tsx turns that on). */
+const paste = (text: string) => `\x1b[200~${text}\x1b[201~`;
 
 /** The list row of the key whose short fingerprint is `fpr`. */
 const row = (e: Editor, fpr: string) => e.lines().find((l) => l.includes(fpr)) ?? '';
@@ -198,7 +203,7 @@ describe('adding keys', () => {
     await e.until('Add a key');
     const text = readFileSync(path.join(EXAMPLE, 'rsa/signing-key.pub'), 'latin1');
     expect(text).toContain('\n');
-    await e.type(text); // one chunk, as a terminal delivers a paste
+    await e.type(paste(text)); // as a terminal delivers a paste when asked for bracketed paste
     await e.until('✓ RSA-2048 key');
     await e.press(KEY.backspace, KEY.backspace, KEY.backspace);
     await e.until('… incomplete S-expression');
@@ -434,6 +439,50 @@ describe('terminal size', () => {
     fits(e, 100, 30);
   });
 
+  it('keeps two spaces between columns at 80 columns, with every algorithm keytool uses and long labels', async () => {
+    // crypto/index.ts: ECDSA on Ed25519, NIST P-256/384/521 and secp256k1, RSA (the widest name:
+    // 16384 bits, the most keytool generate makes), and a key keytool lists but cannot use.
+    const curves = ['Ed25519', '"NIST P-256"', '"NIST P-384"', '"NIST P-521"', 'secp256k1'];
+    const keys = curves.map((c) => generateKeyPair(`(genkey (ecdsa (curve ${c})))`).publicKey);
+    const n = new Uint8Array(2049); // 00 80 00 … 01: 16384 bits in libgcrypt's signed form
+    n[1] = 0x80;
+    n[2048] = 1;
+    keys.push(list('public-key', list('rsa', list('n', atom(n)), list('e', atom(new Uint8Array([1, 0, 1]))))));
+    keys.push(list('public-key', list('ecc', list('curve', 'Ed448'), list('flags', 'eddsa'), list('q', atom(new Uint8Array(57).fill(7))))));
+    const names = keys.map((k) => describeKey(k).description);
+    expect(names.slice(0, 6)).toEqual(['ECDSA/Ed25519', 'ECDSA/NIST P-256', 'ECDSA/NIST P-384', 'ECDSA/NIST P-521', 'ECDSA/secp256k1', 'RSA-16384']);
+    const paths = freshConfig();
+    updateAcl(paths, () => keys);
+    const e = await open(paths);
+    await e.resize(80, 24);
+    for (const k of keys.slice(0, 3)) {
+      await e.press('l');
+      await e.until('label:');
+      await e.type(`${'a long label '.repeat(6)}\r`);
+      await e.press(KEY.down);
+    }
+    await e.until('3 unsaved changes');
+    // marks, label, gap, algorithm, gap, fingerprint: nothing touches, nothing is cut but labels
+    // and the name of the unusable key.
+    const cell = /^(.{4})(.{36}) {2}(.{16}) {2}([0-9a-f]{4}(?: [0-9a-f]{4}){3})$/;
+    for (const [i, k] of keys.entries()) {
+      const line = row(e, shortFingerprint(fingerprint(k)));
+      const m = cell.exec(line);
+      expect(m, line).not.toBeNull();
+      if (i < 6) expect(m![3]!.trimEnd()).toBe(names[i]);
+      if (i < 3) expect(m![2]!.trimEnd()).toMatch(/^a long label .*…$/);
+    }
+    expect(e.lines().find((l) => l.includes('ALGORITHM'))).toMatch(/^ {4}LABEL.* {2}ALGORITHM {9}FINGERPRINT$/);
+    // The save summary lays the same names out the same way.
+    await e.press('s');
+    await e.until('~ label');
+    for (const name of names.slice(0, 6)) {
+      await e.press(KEY.escape, KEY.home, 'd', 'y', 's');
+      await e.until(`- remove  ${name}`);
+      expect(e.lines().find((l) => l.includes(`- remove  ${name}`))).toMatch(/- remove {2}.{16} {2}[0-9a-f]{4}(?: [0-9a-f]{4}){3} {2}\S/);
+    }
+  });
+
   it('scrolls a list longer than the screen to keep the selection visible', async () => {
     const paths = freshConfig();
     const many = Array.from({ length: 30 }, (_, i) => list('public-key', list('ecc', list('curve', 'Ed25519'), list('q', `k${i}`))));
@@ -466,6 +515,46 @@ describe('keys read in one go', () => {
     await e.type('ap256/signing-key.pub\r');
     await e.until('3 keys · 2 unsaved changes');
     expect(e.lines().find((l) => l.startsWith('›'))).toContain(shortFingerprint(fingerprint(p256())));
+  });
+
+  it('submits a label typed with its Enter in one read, and hands the keys after it to the list', async () => {
+    const e = await open(freshConfig());
+    await e.press(KEY.end, 'l');
+    await e.until('label:');
+    // tmux send-keys -t S 'build box' Enter, then j and d: one read.
+    await e.type('build box\rkd');
+    await e.until('Remove ci.guix.gnu.org?');
+    expect(row(e, shortFingerprint(fingerprint(local())))).toMatch(/\* build box\s/);
+    expect(e.frame()).not.toContain('label:');
+  });
+
+  it('takes a bracketed paste as text, line breaks and key names included, and only in a text field', async () => {
+    const e = await open(freshConfig());
+    await e.type(paste('jdy')); // the list takes no pasted text: nothing is removed
+    await sleep(50);
+    expect(e.frame()).toContain('3 keys · no unsaved changes');
+    await e.press(KEY.end, 'l');
+    await e.until('label:');
+    await e.type(paste('build\rbox\n'));
+    await e.until('label: build box ');
+    expect(e.frame()).toContain('label:'); // still open: the pasted line breaks were text
+    await e.type(paste('escape'));
+    await e.type('enter'); // typed in one read: text too, not the key of that name
+    await e.until('label: build box escapeenter');
+    await e.press(KEY.enter);
+    await e.until('1 unsaved change');
+    expect(row(e, shortFingerprint(fingerprint(local())))).toMatch(/\* build box escapeenter\s/);
+  });
+
+  it('takes a paste that arrives in several reads as one paste', async () => {
+    const e = await open(freshConfig());
+    await e.press(KEY.end, 'l');
+    await e.until('label:');
+    for (const piece of ['\x1b[200~ci', '\r', 'build', 'er\x1b[201~']) await e.type(piece);
+    await e.until('label: ci builder');
+    expect(e.frame()).toContain('label:');
+    await e.type('\r');
+    await e.until('1 unsaved change');
   });
 });
 

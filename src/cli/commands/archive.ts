@@ -5,18 +5,23 @@ const storeDirOption = () => Option.String('--store-dir', { description: 'store 
 
 export class ArchiveExportCommand extends KeytoolCommand {
   static override paths = [['archive', 'export']];
+  /** Read by parseExportArgs, not clipanion, whose parsing is quadratic in the argument count (see main.ts). */
+  static rawArguments = true;
   static override usage = Command.Usage({
     category: 'Archives',
     description: 'write a signed bundle, as `guix archive --export` does',
     details: `
       Each item is a group: \`--store-path PATH\`, then its \`--reference REF\` options (any number) and an optional \`--deriver DRV\`, then the DIR whose contents become that store path. Repeat the group for more items. Items are written dependencies first (an item after the items it references), otherwise in the order given. Each item is signed with the secret key (default: signing-key.sec of the configuration directory; its .pub must sit beside it), and the bytes are those the daemon writes for the same tree, path, references and deriver, so \`guix archive --import\` accepts them on a machine that authorizes the key.
 
+      \`--items-from FILE\` (\`-\` for stdin) reads more groups, after those of the command line, one item per line written as on the command line: \`--store-path PATH [--reference REF]... [--deriver DRV] DIR\`, words separated by spaces or tabs, DIR being the rest of the line (it may hold spaces; write a directory whose name starts with \`--\` as \`./--name\`). Blank lines and lines starting with \`#\` are skipped. Use it for closures too large for a command line.
+
       Writes to stdout (never to a terminal) or atomically to \`--output\`.
 
-      Options: \`--key SECRET-FILE\`, \`-o, --output FILE\`, \`--config-dir DIR\`, \`--store-dir DIR\`.
+      Options: \`--key SECRET-FILE\`, \`-o, --output FILE\`, \`--items-from FILE\`, \`--config-dir DIR\`, \`--store-dir DIR\`.
     `,
     examples: [
       ['Export one item', '$0 archive export --key signing-key.sec --store-path /gnu/store/0123456789abcdfghijklmnpqrsvwxyz-hello ./hello > hello.nar.bundle'],
+      ['Many items, one per line of a file', '$0 archive export -o closure.bundle --items-from items.txt'],
       ['Two items, one referencing the other', '$0 archive export -o both.bundle --store-path /gnu/store/zyxwvsrqpnmlkjihgfdcba9876543210-dep ./dep --store-path /gnu/store/0123456789abcdfghijklmnpqrsvwxyz-hello --reference /gnu/store/zyxwvsrqpnmlkjihgfdcba9876543210-dep ./hello'],
     ],
   });
@@ -93,7 +98,7 @@ export class ArchiveExtractCommand extends KeytoolCommand {
     category: 'Archives',
     description: 'verify a bundle, then restore its items into a directory',
     details: `
-      Every item is checked as \`archive verify\` does. Items are restored into a private staging directory inside DIR while they are read, and moved to DIR/<store file name> only after every item has passed; if any fails, nothing is extracted. Existing entries of DIR are never overwritten. Prints the paths it created.
+      Every item is checked as \`archive verify\` does. Items are restored into a private (0700) staging directory inside DIR while they are read, and moved to DIR/<store file name> only after every item has passed; if any fails, or a signal interrupts, nothing is extracted and DIR is left as it was. DIR is created if needed; a symbolic link there is refused, as \`nar unpack\` refuses one. Existing entries of DIR are never overwritten. Prints the paths it created.
     `,
     examples: [['Extract a bundle', '$0 archive extract hello.nar.bundle ./out']],
   });

@@ -17,6 +17,7 @@ export class AuthenticateCommand extends Command {
     examples: [
       ['Check a signature by hand', "printf 'verify 5:wrong\\\\n' | $0 authenticate"],
       ['Keep a log of every request', 'KEYTOOL_AUTHENTICATE_LOG=/tmp/auth.log $0 authenticate'],
+      ["Check the ACL, key pair and log as the daemon's user sees them", 'runuser -u guix-daemon -- $0 authenticate --check'],
     ],
   });
 

@@ -3,11 +3,11 @@
 import { Command, Option, UsageError } from 'clipanion';
 
 /** The streams, environment and directory src/git/cli.ts works with. */
-function gitIo(c: Command) {
+export function gitIo(c: Command) {
   return { stdout: c.context.stdout, stderr: c.context.stderr, env: c.context.env ?? process.env, cwd: process.cwd() };
 }
 
-const repositoryOption = () => Option.String('-r,--repository', { description: 'the repository (default: the one containing the current directory)' });
+export const repositoryOption = () => Option.String('-r,--repository', { description: 'the repository (default: the one containing the current directory)' });
 
 export class GitAuthenticateCommand extends Command {
   static override paths = [['git', 'authenticate']];

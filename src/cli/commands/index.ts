@@ -11,10 +11,12 @@ import { SignCommand } from './sign.js';
 import { VerifyCommand } from './verify.js';
 import { AclCommand } from './acl.js';
 import { GitAuthenticateCommand, GitAuthorizationsCommand } from './git.js';
+import { GitChannelInitCommand, GitChannelIntroductionCommand, GitCommitterCommand, GitPrePushCommand } from './channel.js';
 import { SexpCommand } from './sexp.js';
 import { NarPackCommand, NarUnpackCommand, NarHashCommand, NarListCommand } from './nar.js';
 import { ArchiveExportCommand, ArchiveListCommand, ArchiveVerifyCommand, ArchiveExtractCommand } from './archive.js';
 import { NarinfoSignCommand, NarinfoVerifyCommand } from './narinfo.js';
+import { SubstitutesCheckCommand } from './substitutes.js';
 import { AuthenticateCommand } from './authenticate.js';
 
 export const commands: CommandClass[] = [
@@ -29,6 +31,10 @@ export const commands: CommandClass[] = [
   AclCommand,
   GitAuthenticateCommand,
   GitAuthorizationsCommand,
+  GitChannelInitCommand,
+  GitChannelIntroductionCommand,
+  GitCommitterCommand,
+  GitPrePushCommand,
   SexpCommand,
   NarPackCommand,
   NarUnpackCommand,
@@ -40,5 +46,6 @@ export const commands: CommandClass[] = [
   ArchiveExtractCommand,
   NarinfoSignCommand,
   NarinfoVerifyCommand,
+  SubstitutesCheckCommand,
   AuthenticateCommand,
 ];

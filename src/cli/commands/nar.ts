@@ -30,7 +30,7 @@ export class NarUnpackCommand extends KeytoolCommand {
     category: 'Archives',
     description: 'restore a nar into a new directory, with the daemon\'s strict checks',
     details: `
-      Reads FILE (\`-\` for stdin) and restores it at DIR, which must not exist. The nar is checked as the daemon checks it: magic, tags, one type per node, entry names neither empty nor \`.\`/\`..\` nor holding \`/\` or NUL, names strictly sorted, zero padding. Files are created exclusively (0666/0777 less the umask); the tree is built under a temporary name and moved into place only when complete, so a bad nar leaves nothing behind.
+      Reads FILE (\`-\` for stdin) and restores it at DIR, which must not exist. The nar is checked as the daemon checks it: magic, tags, one type per node, entry names neither empty nor \`.\`/\`..\` nor holding \`/\` or NUL, names strictly sorted, zero padding. Files are created exclusively (0666/0777 less the umask); the tree is built in a private (0700) staging directory and moved into place only when complete, so a bad nar, an error or a signal leaves nothing behind. Symbolic links are never followed: not at DIR, and not in place of a directory the restore just made (another process swapping one in stops the restore).
     `,
     examples: [
       ['Unpack a nar', '$0 nar unpack tree.nar ./restored'],

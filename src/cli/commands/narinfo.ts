@@ -7,7 +7,7 @@ export class NarinfoSignCommand extends KeytoolCommand {
     category: 'Archives',
     description: 'add or replace the Signature line of narinfo files, as `guix publish` writes it',
     details: `
-      Signs the text above the Signature line (StorePath, NarHash, NarSize, References and Deriver as \`guix publish\` lays them out) with the secret key (default: signing-key.sec of the configuration directory) and writes \`Signature: 1;<host>;<base64>\`: in place of an existing Signature line, else before the first URL/Compression/FileSize field. Files are rewritten atomically, keeping their mode; \`-\` reads stdin and writes stdout. The host defaults to this machine's name.
+      Signs the text above the Signature line (StorePath, NarHash, NarSize, References and Deriver as \`guix publish\` lays them out) with the secret key (default: signing-key.sec of the configuration directory) and writes \`Signature: 1;<host>;<base64>\`: in place of an existing Signature line, else before the first URL/Compression/FileSize field. Every other byte is kept as it was. Refuses what \`narinfo verify\` calls malformed (invalid UTF-8, CRLF line endings, a StorePath, reference or Deriver that is not a store file name). Files are rewritten atomically, keeping their mode; \`-\` reads stdin and writes stdout. The host defaults to this machine's name.
     `,
     examples: [
       ['Sign a narinfo', '$0 narinfo sign --key /etc/guix/signing-key.sec 0123456789abcdfghijklmnpqrsvwxyz.narinfo'],
@@ -31,7 +31,7 @@ export class NarinfoVerifyCommand extends KeytoolCommand {
     category: 'Archives',
     description: 'check narinfo files against the ACL with Guix\'s rules',
     details: `
-      For each FILE, and each \`*.narinfo\` under each DIR (read one at a time, so a mirror's thousands are fine), prints a verdict: valid, unsigned (no usable Signature field, or the text above it lacks StorePath, NarHash or References), corrupt, unauthorized, hash-mismatch (the signature is for other text), invalid, or malformed (not a narinfo), with the substituter's message. Exits 1 if any is not valid. The ACL is \`--acl FILE\`, else the configuration directory's. \`--json\`: one object per file and line (\`file\`, \`status\`, \`message\`, \`storePath\`, \`url\`, \`host\`, \`signer\`, \`label\`, \`reason\`).
+      For each FILE, and each \`*.narinfo\` under each DIR (read one at a time, so a mirror's thousands are fine), prints a verdict: valid, unsigned (no usable Signature field, or the text above it lacks StorePath, NarHash or References), corrupt, unauthorized, hash-mismatch (the signature is for other text), invalid, or malformed (one Guix cannot read or would not use: not valid UTF-8, an unmatched line, CRLF line endings, a StorePath, reference or Deriver that is not a store file name of $NIX_STORE_DIR or /gnu/store), with the substituter's message. Values from the file are printed escaped; \`--json\` keeps them exact. Exits 1 if any is not valid. The ACL is \`--acl FILE\`, else the configuration directory's. \`--json\`: one object per file and line (\`file\`, \`status\`, \`message\`, \`storePath\`, \`url\`, \`host\`, \`signer\`, \`label\`, \`reason\`).
     `,
     examples: [
       ['Check a mirror', '$0 narinfo verify /var/cache/guix/publish'],

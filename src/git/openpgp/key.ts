@@ -69,7 +69,8 @@ export function parsePublicKey(body: Uint8Array, subkey: boolean): PublicKeyPack
       } else if (oid === OID_CURVE25519) {
         material = { kind: 'unsupported', reason: 'EdDSA on Curve25519 (an encryption curve)' };
       } else {
-        material = { kind: 'unsupported', reason: `EdDSA on the curve with OID ${oid}` };
+        // Guix knows only these two curves and fails to load a keyring holding any other.
+        throw new OpenPGPError(`OpenPGP EdDSA key on an unknown curve (OID ${oid || 'empty'}): only Ed25519 and Curve25519 can be read`);
       }
       break;
     }

@@ -6,6 +6,7 @@ import { dearmor } from './armor.js';
 import { OpenPGPError } from './errors.js';
 import { hex, parsePublicKey, type PublicKeyPacket } from './key.js';
 import { PacketTag, readPackets, tagName } from './packets.js';
+import { HASH_ALGORITHMS, parseSignature } from './signature.js';
 
 export class Keyring {
   private readonly byId = new Map<string, PublicKeyPacket[]>();
@@ -59,8 +60,13 @@ export class Keyring {
           if (sub) { sub.primary = primary; this.add(sub); added++; }
           break;
         }
-        case PacketTag.Signature: case PacketTag.UserID: case PacketTag.UserAttribute:
-        case PacketTag.Trust: case PacketTag.OnePassSignature:
+        case PacketTag.Signature:
+          checkKeySignature(packet.body);
+          break;
+        case PacketTag.UserID:
+          if (!isUtf8(packet.body)) throw new OpenPGPError(`OpenPGP user ID packet at offset ${packet.offset} is not valid UTF-8`);
+          break;
+        case PacketTag.UserAttribute: case PacketTag.Trust: case PacketTag.OnePassSignature:
           break;
         default:
           throw new OpenPGPError(`unexpected OpenPGP ${tagName(packet.tag)} packet (type ${packet.tag}) at offset ${packet.offset}${packet.tag === PacketTag.SecretKey || packet.tag === PacketTag.SecretSubkey ? ': secret keys do not belong in a keyring' : ''}`);
@@ -76,11 +82,30 @@ export class Keyring {
 }
 
 /**
+ * Guix reads every signature of a key file (binding and self-signatures) and fails to load the
+ * keyring when one of version 3 or 4 is malformed; it does not check them.
+ */
+function checkKeySignature(body: Uint8Array): void {
+  if (body[0] !== 3 && body[0] !== 4) return; // other versions: kept unread, as in Guix
+  const sig = parseSignature(body);
+  if (!HASH_ALGORITHMS[sig.hashAlgorithm]) throw new OpenPGPError(`OpenPGP signature: unknown hash algorithm ${sig.hashAlgorithm}`);
+}
+
+function isUtf8(b: Uint8Array): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(b);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Guix's test: armored when the first byte has bit 7 clear or does not read as the header of a
  * packet of type 1..19.
  */
 export function isArmored(data: Uint8Array): boolean {
-  if (data.length === 0) return true;
+  if (data.length === 0) return false; // an empty file: no keys
   const b = data[0]!;
   if ((b & 0x80) === 0) return true;
   const tag = b & 0x40 ? b & 0x3f : (b >> 2) & 0x0f;

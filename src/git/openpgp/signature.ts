@@ -21,6 +21,28 @@ export const HASH_ALGORITHMS: Record<number, { name: string; node: string }> = {
 /** Subpacket types Guix's reader knows; an unknown one marked critical is an error. */
 const KNOWN_SUBPACKETS = new Set([2, 3, 5, 7, 9, 11, 16, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 32, 33]);
 
+/**
+ * Known subpackets whose fields Guix reads at fixed offsets: it refuses a signature where one is
+ * shorter than this. (An embedded signature, type 32, is not parsed here, unlike in Guix.)
+ */
+const MIN_SUBPACKET_LENGTH: Record<number, [number, string]> = {
+  2: [4, 'signature creation time'], 3: [4, 'signature expiration time'], 5: [1, 'trust signature'], 7: [1, 'revocable'],
+  9: [4, 'key expiration time'], 20: [8, 'notation data'], 25: [1, 'primary user ID'], 29: [1, 'reason for revocation'],
+};
+
+/** Check what Guix's parse-subpackets would choke on in a known subpacket. */
+function checkSubpacket(type: number, data: Uint8Array): void {
+  const min = MIN_SUBPACKET_LENGTH[type];
+  if (min && data.length < min[0]) throw new OpenPGPError(`OpenPGP signature: ${min[1]} subpacket of ${data.length} bytes (expected at least ${min[0]})`);
+  if (type === 20) {
+    const size = 8 + ((data[4]! << 8) | data[5]!) + ((data[6]! << 8) | data[7]!);
+    if (size > data.length) throw new OpenPGPError(`OpenPGP signature: notation data subpacket of ${data.length} bytes announces ${size}`);
+  } else if (type === 21) {
+    const unknown = data.find((id) => !HASH_ALGORITHMS[id]);
+    if (unknown !== undefined) throw new OpenPGPError(`OpenPGP signature: preferred hash algorithms subpacket names unknown hash algorithm ${unknown}`);
+  }
+}
+
 export interface SignaturePacket {
   version: number;
   type: number;
@@ -60,13 +82,14 @@ export function parseSignature(body: Uint8Array): SignaturePacket {
           issuerKeyId ??= sp.data;
         } else if (sp.type === 33) {
           const v = sp.data[0];
+          if (v === undefined) throw new OpenPGPError('OpenPGP signature: empty issuer fingerprint subpacket (no key version, no fingerprint)');
           const want = v === 4 ? 20 : v === 5 ? 32 : -1;
-          if (want < 0) throw new OpenPGPError(`OpenPGP signature: issuer fingerprint of unknown key version ${v}`);
+          if (want < 0) throw new OpenPGPError(`OpenPGP signature: issuer fingerprint of unknown key version ${v} (only versions 4 and 5 are known)`);
           if (sp.data.length !== want + 1) throw new OpenPGPError(`OpenPGP signature: issuer fingerprint of ${sp.data.length - 1} bytes (expected ${want})`);
           issuerFingerprint ??= sp.data.subarray(1);
-        } else if (!KNOWN_SUBPACKETS.has(sp.type) && sp.critical) {
-          throw new OpenPGPError(`OpenPGP signature: unknown critical subpacket type ${sp.type}`);
-        }
+        } else if (!KNOWN_SUBPACKETS.has(sp.type)) {
+          if (sp.critical) throw new OpenPGPError(`OpenPGP signature: unknown critical subpacket type ${sp.type}`);
+        } else checkSubpacket(sp.type, sp.data);
       }
     }
     if (issuerKeyId && issuerFingerprint && hex(issuerFingerprint.subarray(issuerFingerprint.length - 8)) !== hex(issuerKeyId)) {
@@ -109,15 +132,20 @@ function* subpackets(area: Uint8Array): Generator<{ type: number; critical: bool
   }
 }
 
-/** Read the one signature packet of an armored or binary detached signature. */
+/**
+ * Read the signature packet of an armored or binary detached signature. As in Guix
+ * (string->openpgp-packet), it must be the first packet: no marker, trust or one-pass packet may
+ * come before it. What follows it is not read.
+ */
 export function readSignature(input: string | Uint8Array): SignaturePacket {
   const data = typeof input === 'string' ? dearmor(input).data : input;
-  for (const packet of readPackets(data)) {
-    if (packet.tag === PacketTag.Signature) return parseSignature(packet.body);
-    if (packet.tag === PacketTag.Marker || packet.tag === PacketTag.Trust || packet.tag === PacketTag.OnePassSignature) continue;
-    throw new OpenPGPError(`expected an OpenPGP signature, found a ${tagName(packet.tag)} packet`);
+  const first = readPackets(data).next();
+  if (first.done) throw new OpenPGPError('expected an OpenPGP signature, found no packet');
+  const packet = first.value;
+  if (packet.tag !== PacketTag.Signature) {
+    throw new OpenPGPError(`expected an OpenPGP signature, found a ${tagName(packet.tag)} packet (type ${packet.tag}); the signature must be the first packet`);
   }
-  throw new OpenPGPError('expected an OpenPGP signature, found no packet');
+  return parseSignature(packet.body);
 }
 
 function leftPad(b: Uint8Array, n: number): Uint8Array {

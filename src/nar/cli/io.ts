@@ -1,10 +1,11 @@
 // Streams for the archive commands: `-` means stdin/stdout, big data moves in chunks with
 // back-pressure, binary output never goes to a terminal, progress goes to stderr only when it is
 // a terminal.
-import { closeSync, createWriteStream, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, createWriteStream, fstatSync, openSync, readSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { rm, rename, stat } from 'node:fs/promises';
 import { KeytoolError } from '../../errors.js';
+import { undoOnSignal } from '../../fsutil/cleanup.js';
 import { stagingPath } from '../restore.js';
 
 export interface Streams {
@@ -114,6 +115,7 @@ export async function output(file: string | undefined, source: AsyncIterable<Uin
   }
   const temp = stagingPath(file);
   const ws = createWriteStream(temp, { flags: 'wx', mode: 0o644 });
+  const forget = undoOnSignal(() => rmSync(temp, { force: true }));
   try {
     await once(ws, 'open');
     await writeAll(ws, source);
@@ -124,6 +126,8 @@ export async function output(file: string | undefined, source: AsyncIterable<Uin
     ws.destroy();
     await rm(temp, { force: true });
     throw e;
+  } finally {
+    forget();
   }
 }
 

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { lstat } from 'node:fs/promises';
 import { KeytoolError } from '../../errors.js';
 import { toNixBase32 } from '../base32.js';
-import { NarParser, showPath } from '../reader.js';
+import { NarParser, showBytes, type NarPath } from '../reader.js';
 import { restoreNar } from '../restore.js';
 import { narStream } from '../writer.js';
 import { humanBytes, input, output, Progress, whyUnreadable, type Streams } from './io.js';
@@ -82,15 +82,30 @@ export async function narHash(paths: string[], json: boolean, hex: boolean, s: S
   return 0;
 }
 
-/** `guix archive -t`'s listing: `D path`, `S path -> target`, `r|x path size B`. */
+/**
+ * `guix archive -t`'s listing: `D path`, `S path -> target`, `r|x path size B`. Names are escaped
+ * (`displayable`), so a hostile name cannot move the cursor or fake a line. Each directory's
+ * shown path is kept while its entries are listed, so a name is decoded once, not once per
+ * descendant.
+ */
 export async function narList(file: string, s: Streams): Promise<number> {
   const parser = new NarParser();
   const line = (t: string): void => void s.stdout.write(`${t}\n`);
-  const show = (p: readonly Uint8Array[]): string => (p.length ? showPath(p) : '.');
+  /** shown[k]: the shown path of the open directory at depth k ('' for the root). */
+  const shown: string[] = [];
+  const show = (p: NarPath): string => {
+    if (!p.length) return '.';
+    const name = showBytes(p[p.length - 1]!);
+    return p.length === 1 ? name : `${shown[p.length - 1]}/${name}`;
+  };
   for await (const chunk of input(file, s)) {
     for (const e of parser.push(chunk)) {
-      if (e.type === 'directory') line(`D ${show(e.path)}`);
-      else if (e.type === 'symlink') line(`S ${show(e.path)} -> ${showPath([e.target])}`);
+      if (e.type === 'directory') {
+        const p = show(e.path);
+        shown.length = e.path.length;
+        shown[e.path.length] = p;
+        line(`D ${p}`);
+      } else if (e.type === 'symlink') line(`S ${show(e.path)} -> ${showBytes(e.target)}`);
       else if (e.type === 'file') line(`${e.executable ? 'x' : 'r'} ${show(e.path)} ${e.size} B`);
     }
   }

@@ -7,14 +7,27 @@ import { loadKeyPair } from '../../crypto/index.js';
 import { KeytoolError } from '../../errors.js';
 import { writeFileAtomic } from '../../fsutil/atomic.js';
 import { shortFingerprint } from '../../fingerprint.js';
-import { signNarinfo, verifyNarinfo, type NarinfoVerdict } from '../narinfo.js';
+import { displayable } from '../../display.js';
+import { decodeNarinfo, signNarinfo, verifyNarinfo, type NarinfoVerdict } from '../narinfo.js';
 import { trustedKeys } from './acl.js';
 import { Progress, whyUnreadable, type Streams } from './io.js';
 
 /** A narinfo is a few hundred bytes; anything much larger is not one. */
-const MAX_NARINFO = 1 << 20;
+export const MAX_NARINFO = 1 << 20;
 
-async function readText(file: string, s: Streams): Promise<string> {
+/** Why a file cannot be read, in words (never an errno name). */
+export function whyNotRead(e: unknown): string {
+  switch ((e as NodeJS.ErrnoException).code) {
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'EISDIR': return 'it is a directory';
+    case 'ELOOP': return 'too many levels of symbolic links';
+    case 'ENOTDIR': return 'a component of the path is not a directory';
+    default: return whyUnreadable(e);
+  }
+}
+
+/** A narinfo's bytes, exactly as stored: the signature covers bytes, so nothing is decoded here. */
+async function readBytes(file: string, s: Streams): Promise<Uint8Array> {
   if (file === '-') {
     const parts: Buffer[] = [];
     let size = 0;
@@ -24,28 +37,34 @@ async function readText(file: string, s: Streams): Promise<string> {
       if (size > MAX_NARINFO) throw new KeytoolError('stdin: too large to be a narinfo');
       parts.push(b);
     }
-    return Buffer.concat(parts).toString('utf8');
+    return Buffer.concat(parts);
   }
+  const shown = displayable(file);
   let st;
   try {
     st = await stat(file);
   } catch (e) {
-    throw new KeytoolError(`cannot read ${file}: ${whyUnreadable(e)}`);
+    throw new KeytoolError(`cannot read ${shown}: ${whyNotRead(e)}`);
   }
-  if (!st.isFile()) throw new KeytoolError(`${file} is not a regular file`);
-  if (st.size > MAX_NARINFO) throw new KeytoolError(`${file}: too large to be a narinfo (${st.size} bytes)`);
-  return (await readFile(file)).toString('utf8');
+  if (!st.isFile()) throw new KeytoolError(`${shown} is not a regular file`);
+  if (st.size > MAX_NARINFO) throw new KeytoolError(`${shown}: too large to be a narinfo (${st.size} bytes)`);
+  try {
+    return await readFile(file);
+  } catch (e) {
+    throw new KeytoolError(`cannot read ${shown}: ${whyNotRead(e)}`);
+  }
 }
 
 export async function narinfoSign(files: string[], keyFile: string | undefined, host: string | undefined, paths: ConfigPaths, s: Streams): Promise<number> {
   const pair = loadKeyPair(keyFile ?? paths.secretKey);
   for (const file of files) {
-    const text = await readText(file, s);
+    const bytes = await readBytes(file, s);
     let signed: string;
     try {
-      signed = signNarinfo(text, pair, host);
+      // Strict decoding, so the text re-encodes to the very bytes read: signing never rewrites them.
+      signed = signNarinfo(decodeNarinfo(bytes), pair, host);
     } catch (e) {
-      if (e instanceof KeytoolError) throw new KeytoolError(`${file}: ${e.message}`, e.exitCode);
+      if (e instanceof KeytoolError) throw new KeytoolError(`${displayable(file)}: ${e.message}`, e.exitCode);
       throw e;
     }
     if (file === '-') {
@@ -53,13 +72,13 @@ export async function narinfoSign(files: string[], keyFile: string | undefined, 
       continue;
     }
     writeFileAtomic(file, Buffer.from(signed, 'utf8'), { mode: statSync(file).mode & 0o7777 });
-    s.stderr.write(`signed ${file}\n`);
+    s.stderr.write(`signed ${displayable(file)}\n`);
   }
   return 0;
 }
 
 /** Every narinfo under the arguments: files as given, `*.narinfo` found in directories, streamed. */
-async function* narinfoFiles(args: string[]): AsyncGenerator<string> {
+export async function* narinfoFiles(args: string[]): AsyncGenerator<string> {
   for (const a of args) {
     if (a === '-') {
       yield a;
@@ -89,7 +108,7 @@ async function* narinfoFiles(args: string[]): AsyncGenerator<string> {
         }
       }
     }
-    if (!found) throw new KeytoolError(`no .narinfo files under ${a}`);
+    if (!found) throw new KeytoolError(`no .narinfo files under ${displayable(a)}`);
   }
 }
 
@@ -102,7 +121,7 @@ export async function narinfoVerify(args: string[], json: boolean, aclFile: stri
     for await (const file of narinfoFiles(args)) {
       let v: NarinfoVerdict;
       try {
-        v = verifyNarinfo(await readText(file, s), trust.keys, file);
+        v = verifyNarinfo(await readBytes(file, s), trust.keys, file);
       } catch (e) {
         if (!(e instanceof KeytoolError)) throw e;
         v = { status: 'malformed', message: e.message };
@@ -114,10 +133,11 @@ export async function narinfoVerify(args: string[], json: boolean, aclFile: stri
       if (json) {
         s.stdout.write(`${JSON.stringify({ file, status: v.status, message: v.message, storePath: v.storePath ?? null, url: v.url ?? null, host: v.host ?? null, signer: v.fingerprint ?? null, label: label ?? null, reason: v.reason ?? null })}\n`);
       } else if (v.status === 'valid') {
-        s.stdout.write(`${file}: valid (signed by ${shortFingerprint(v.fingerprint!)}${label ? ` ${label}` : ''})\n`);
+        s.stdout.write(`${displayable(file)}: valid (signed by ${shortFingerprint(v.fingerprint!)}${label ? ` ${displayable(label)}` : ''})\n`);
       } else {
+        // The message and reason quote input already escaped (src/nar/narinfo.ts).
         const extra = v.reason && !v.message.includes(v.reason) ? ` (${v.reason})` : '';
-        s.stdout.write(`${file}: ${v.status}: ${v.message}${extra}\n`);
+        s.stdout.write(`${displayable(file)}: ${v.status}: ${v.message}${extra}\n`);
       }
       progress.update(() => `checked ${total} narinfo${total === 1 ? '' : 's'}`);
     }
@@ -127,7 +147,7 @@ export async function narinfoVerify(args: string[], json: boolean, aclFile: stri
   const bad = total - (counts.get('valid') ?? 0);
   if (!json) {
     const summary = [...counts].map(([k, n]) => `${n} ${k}`).join(', ');
-    s.stderr.write(`${total} narinfo${total === 1 ? '' : 's'}: ${summary} (ACL: ${trust.source})\n`);
+    s.stderr.write(`${total} narinfo${total === 1 ? '' : 's'}: ${summary} (ACL: ${displayable(trust.source)})\n`);
   }
   return bad ? 1 : 0;
 }

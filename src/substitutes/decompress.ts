@@ -1,0 +1,92 @@
+// Streaming decompression for the methods Guix servers use. gzip is Node's zlib (in process, as
+// fast as `gzip -dc`); Node 20's zlib has no zstd or lzip, so those go through the `zstd` and
+// `lzip` programs as subprocesses (measured in `npm run bench`). Every decompressor is a Duplex
+// whose output is pulled with back-pressure, so its memory is a few buffers, whatever it expands to.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { Duplex, PassThrough } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { excerpt } from '../display.js';
+
+/** Why a nar cannot be decompressed; `truncated` when its compressed stream ended early. */
+export class DecompressionError extends Error {
+  override readonly name = 'DecompressionError';
+  constructor(message: string, readonly truncated = false, readonly unsupported = false) {
+    super(message);
+  }
+}
+
+export interface Decompressor {
+  stream: Duplex;
+  /** Resolves when the decompressor has finished cleanly; rejects with a DecompressionError. */
+  finished(): Promise<void>;
+  /** Stop at once (the output outgrew its bound, or the input failed). */
+  abort(): void;
+}
+
+const PROGRAMS: Record<string, string> = { zstd: 'zstd', lzip: 'lzip' };
+
+/** The methods this build can check. */
+export const COMPRESSIONS = ['none', 'gzip', 'zstd', 'lzip'];
+
+/** A decompressor for `compression` (the narinfo's Compression value). */
+export function decompressor(compression: string): Decompressor {
+  if (compression === 'none') {
+    const stream = new PassThrough();
+    return { stream, finished: async () => {}, abort: () => stream.destroy() };
+  }
+  if (compression === 'gzip') {
+    const stream = createGunzip();
+    return { stream, finished: async () => {}, abort: () => stream.destroy() };
+  }
+  const program = PROGRAMS[compression];
+  if (!program) throw new DecompressionError(`unsupported compression "${excerpt(compression, 40)}" (keytool reads ${COMPRESSIONS.join(', ')})`, false, true);
+  if (!installed(program)) throw new DecompressionError(`${compression} decompression needs the \`${program}\` program, which is not installed (Debian: apt install ${program})`, false, true);
+  return subprocess(program, compression);
+}
+
+const found = new Map<string, boolean>();
+/** Whether `program` runs here (asked once per run). */
+function installed(program: string): boolean {
+  let ok = found.get(program);
+  if (ok === undefined) {
+    ok = spawnSync(program, ['--version'], { stdio: 'ignore' }).status === 0;
+    found.set(program, ok);
+  }
+  return ok;
+}
+
+function subprocess(program: string, compression: string): Decompressor {
+  const child: ChildProcess = spawn(program, ['-dcq'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.setEncoding('latin1');
+  child.stderr!.on('data', (s: string) => {
+    if (stderr.length < 2000) stderr += s;
+  });
+  let aborted = false;
+  const exited = new Promise<void>((resolve, reject) => {
+    child.on('error', (e) => {
+      const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+      reject(new DecompressionError(missing ? `${compression} decompression needs the \`${program}\` program, which is not installed (Debian: apt install ${program})` : `cannot run ${program}: ${excerpt(e.message, 120)}`, false, missing));
+    });
+    child.on('close', (code, signal) => {
+      if (aborted || code === 0) return resolve();
+      const said = excerpt(stderr.trim().split('\n').pop() ?? '', 160);
+      // Both programs say "unexpected end of file" for a stream cut short.
+      const truncated = /unexpected end|truncated|premature|incomplete/i.test(stderr);
+      reject(new DecompressionError(`not valid ${compression} data (${program} ${signal ? `killed by ${signal}` : `exited with status ${code}`}${said ? `: ${said}` : ''})`, truncated));
+    });
+  });
+  exited.catch(() => {}); // awaited by finished(); an early failure must not go unhandled
+  // A writer that stops (the bound was hit) must not raise EPIPE through the pipeline.
+  child.stdin!.on('error', () => {});
+  const stream = Duplex.from({ writable: child.stdin!, readable: child.stdout! });
+  return {
+    stream,
+    finished: () => exited,
+    abort: () => {
+      aborted = true;
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      stream.destroy();
+    },
+  };
+}
