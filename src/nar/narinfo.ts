@@ -354,22 +354,33 @@ export function signNarinfo(text: string, pair: KeyPair, host: string = hostname
   if (lines[lines.length - 1] === '') lines.pop();
   const isSig = (l: string): boolean => l.startsWith('Signature:');
   const field = (l: string): string => l.slice(0, l.indexOf(':'));
-  let at = lines.findIndex(isSig);
+  // An empty line ends the record (Guix reads no further): the signature goes inside it, and
+  // whatever follows the record is kept as it is.
+  const blank = lines.indexOf('');
+  const recordEnd = blank < 0 ? lines.length : blank;
+  let at = lines.findIndex((l, i) => i < recordEnd && isSig(l));
   if (at < 0) {
     // After the last field that describes the item (so all of them are signed, whatever order
     // the file uses), before the transport block that follows it, as publish lays it out.
     let lastItemField = -1;
     lines.forEach((l, i) => {
-      if (ITEM_FIELDS.has(field(l))) lastItemField = i;
+      if (i < recordEnd && ITEM_FIELDS.has(field(l))) lastItemField = i;
     });
-    at = lines.findIndex((l, i) => i > lastItemField && TRANSPORT.has(field(l)));
-    if (at < 0) {
-      at = lines.length;
-      while (at > 0 && lines[at - 1] === '') at--;
-    }
+    at = lines.findIndex((l, i) => i > lastItemField && i < recordEnd && TRANSPORT.has(field(l)));
+    if (at < 0) at = recordEnd;
   }
   const head = lines.slice(0, at);
-  const tail = lines.slice(at).filter((l, i) => !(isSig(l) || (i > 0 && l.startsWith('+') && isSig(lines[at + i - 1]!))));
+  // The old Signature field goes, with every continuation line ('+') it has.
+  const tail: string[] = [];
+  let inSignature = false;
+  lines.slice(at).forEach((l, i) => {
+    const inRecord = at + i < recordEnd;
+    if (inRecord && isSig(l)) inSignature = true;
+    else if (!(inRecord && inSignature && l.startsWith('+'))) {
+      inSignature = false;
+      tail.push(l);
+    }
+  });
   const prefix = head.length ? `${head.join('\n')}\n` : '';
   if (prefix.includes('Signature:')) throw new KeytoolError("cannot sign: 'Signature:' appears inside a field above the signature");
   const signed = parseRecutils(prefix);

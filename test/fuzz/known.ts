@@ -11,26 +11,6 @@ export interface KnownBug {
 }
 
 export const KNOWN_BUGS: readonly KnownBug[] = [
-  {
-    targets: ['narinfo'],
-    pattern: /signNarinfo wrote a narinfo that verifyNarinfo finds unsigned/,
-    what: 'signNarinfo keeps the second and later continuation lines of a replaced Signature field, and signs after a blank line that ends the record',
-  },
-  {
-    targets: ['guix-authorizations'],
-    pattern: /^RangeError: Invalid code point/,
-    what: 'scheme.ts: a \\x escape above U+10FFFF throws RangeError from String.fromCodePoint',
-  },
-  {
-    targets: ['guix-authorizations', 'guix-authorizations worst case'],
-    pattern: /^RangeError: Maximum call stack size exceeded/,
-    what: 'scheme.ts: deep nesting (lists, #; datum comments) overflows the stack',
-  },
-  {
-    targets: ['nar', 'bundle', 'nar worst case', 'bundle worst case'],
-    pattern: /^SlowInput/,
-    what: 'reader.ts: cursor.where = displayPath(path) at every node and entry costs O(depth²); a nar nested 1024 deep (139 KB) takes over a second',
-  },
 ];
 
 export const isKnown = (target: string, bug: { signature: string; message: string }): KnownBug | undefined =>

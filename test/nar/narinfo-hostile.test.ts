@@ -218,3 +218,18 @@ describe("Guix's line reading", () => {
     for (const v of ['', '.', 'e1', '1e', '0x1', 'Infinity', '1_0', ' 1']) expect(() => parseSignatureField(`${v};h;${b64}`)).toThrow(/signature version must be a number/);
   });
 });
+
+describe('what narinfo sign writes, narinfo verify finds valid (found by the fuzzer)', () => {
+  it('replacing a Signature field drops every continuation line of it', () => {
+    const old = A4_UNSIGNED.replace(/\n$/, '\nSignature: 1;old;AAAA\n+BBBB\n+CCCC\n');
+    const out = signNarinfo(old, a1Pair(), 'h');
+    expect(out).not.toMatch(/^\+/m);
+    expect(verifyNarinfo(out, A1_ACL, 'n').status).toBe('valid');
+  });
+  it('signs inside the record when an empty line ends it, keeping what follows as it was', () => {
+    const out = signNarinfo(`# comment\n${A4_UNSIGNED}\nafter the record\n`, a1Pair(), 'h');
+    expect(out.indexOf('\nSignature: 1;h;')).toBeLessThan(out.indexOf('\n\n'));
+    expect(out.endsWith('FileSize: 321\n\nafter the record\n')).toBe(true);
+    expect(verifyNarinfo(out, A1_ACL, 'n').status).toBe('valid');
+  });
+});
