@@ -227,9 +227,10 @@ describe('what narinfo sign writes, narinfo verify finds valid (found by the fuz
     expect(verifyNarinfo(out, A1_ACL, 'n').status).toBe('valid');
   });
   it('signs inside the record when an empty line ends it, keeping what follows as it was', () => {
-    const out = signNarinfo(`# comment\n${A4_UNSIGNED}\nafter the record\n`, a1Pair(), 'h');
+    const item = A4_UNSIGNED.slice(0, A4_UNSIGNED.indexOf('URL:')); // no transport fields
+    const out = signNarinfo(`# comment\n${item}\nafter the record\n`, a1Pair(), 'h');
     expect(out.indexOf('\nSignature: 1;h;')).toBeLessThan(out.indexOf('\n\n'));
-    expect(out.endsWith('FileSize: 321\n\nafter the record\n')).toBe(true);
+    expect(out.endsWith('\n\nafter the record\n')).toBe(true);
     expect(verifyNarinfo(out, A1_ACL, 'n').status).toBe('valid');
   });
 });
