@@ -7,11 +7,12 @@
 //    only for commits whose tree has no `.guix-authorizations`.
 // Messages are Guix's, word for word. Objects are read through pipelined `git cat-file`
 // processes and checked in Guix's order, so the first error reported is the one Guix reports.
+import { excerpt } from '../display.js';
 import { KeytoolError } from '../errors.js';
 import { addToCache, readCache } from './cache.js';
 import { readAuthorizations } from './authorizations.js';
 import { loadKeyring } from './keyring.js';
-import type { Commit, Repository } from './objects.js';
+import { GitError, objectNotFound, ObjectError, type Commit, type Repository } from './objects.js';
 import {
   formatFingerprint, hex, OpenPGPError, readSignature, verifySignature, verifyJob, HASH_ALGORITHMS,
   type Keyring, type PublicKeyPacket, type SignaturePacket,
@@ -66,7 +67,14 @@ export interface AuthenticationResult {
 /** Commits to check, in the order Guix checks them (its commit-difference), with their parents. */
 export async function commitDifference(repo: Repository, end: string, start: string, excluded: string[]): Promise<{ order: string[]; parents: Map<string, string[]> }> {
   const input = [end, `^${start}`, ...excluded.map((x) => `^${x}`)].join('\n') + '\n';
-  const out = (await repo.git(['rev-list', '--parents', '--stdin'], { input })).stdout.toString('latin1');
+  let out: string;
+  try {
+    out = (await repo.git(['rev-list', '--parents', '--stdin'], { input })).stdout.toString('latin1');
+  } catch (e) {
+    // git names the bad object, not the commit that refers to it: find that link and say so.
+    if (e instanceof GitError) throw (await repo.findBrokenParent(end, [start, ...excluded])) ?? e;
+    throw e;
+  }
   const parents = new Map<string, string[]>();
   for (const line of out.split('\n')) {
     if (!line) continue;
@@ -127,7 +135,10 @@ class Checker {
   private readAuthorizationsBlob(oid: string): Promise<string[]> {
     let p = this.authorizations.get(oid);
     if (!p) {
-      p = this.repo.objects.get(oid).then((o) => readAuthorizations(o!.content!.toString('utf8'), `${AUTHORIZATIONS_FILE} (blob ${oid})`));
+      p = this.repo.objects.get(oid).then((o) => {
+        if (!o) throw objectNotFound(oid);
+        return readAuthorizations(o.content!.toString('utf8'), `${AUTHORIZATIONS_FILE} (blob ${oid})`);
+      });
       this.authorizations.set(oid, p);
     }
     return p;
@@ -229,6 +240,17 @@ class Checker {
   }
 }
 
+/**
+ * The walk (git rev-list) and the commit object must agree on the parents: the walk decides
+ * which commits are checked, the object is what was signed. They differ in a shallow clone or
+ * when something still rewrites history for git.
+ */
+function assertSameParents(commit: Commit, walked: string[]): void {
+  if (commit.parents.length === walked.length && commit.parents.every((p, i) => p === walked[i])) return;
+  const list = (ids: string[]) => (ids.length ? ids.map((id) => excerpt(id)).join(', ') : 'none');
+  throw new ObjectError(`commit ${commit.oid} names the parents ${list(commit.parents)}, but git walked its history with the parents ${list(walked)} (is the repository shallow?)`);
+}
+
 /** How many commits to request ahead of the one being checked. */
 const WINDOW = 512;
 
@@ -284,6 +306,7 @@ export async function authenticateRepository(options: AuthenticateOptions): Prom
       requestUpTo(i + WINDOW);
       const commit = await contents[i]!;
       contents[i] = undefined as unknown as Promise<Commit>; // let it be collected
+      assertSameParents(commit, parents.get(commit.oid)!);
       const key = await checker.authenticateCommit(commit);
       const f = hex(key.fingerprint);
       const s = stats.get(f);

@@ -10,7 +10,8 @@ import { addAuthorization, EMPTY_AUTHORIZATIONS, normalizeFingerprint, parseAuth
 import { repositoryCacheKey } from './cache.js';
 import { installHooks, keytoolProgram } from './hooks.js';
 import { loadKeyring } from './keyring.js';
-import { GitError, objectNotFound, Repository } from './objects.js';
+import { displayable, excerpt } from '../display.js';
+import { GitError, Repository } from './objects.js';
 import { formatFingerprint } from './openpgp/index.js';
 
 export interface GitIO {
@@ -34,9 +35,9 @@ const PROGRAM = 'keytool git authenticate';
 
 /** Guix's check of a SIGNER argument; returns the 20 fingerprint bytes. */
 export function parseSigner(s: string): Uint8Array {
-  if (!/^[0-9a-fA-F\s]*$/.test(s)) throw new KeytoolError(`${s}: invalid OpenPGP fingerprint`);
+  if (!/^[0-9a-fA-F\s]*$/.test(s)) throw new KeytoolError(`${excerpt(s)}: invalid OpenPGP fingerprint`);
   const h = s.replace(/\s+/g, '');
-  if (h.length !== 40) throw new KeytoolError(`${s}: wrong length for OpenPGP fingerprint`);
+  if (h.length !== 40) throw new KeytoolError(`${excerpt(s)}: wrong length for OpenPGP fingerprint`);
   return new Uint8Array(Buffer.from(h, 'hex'));
 }
 
@@ -84,7 +85,7 @@ export async function gitAuthenticate(io: GitIO, a: AuthenticateArgs): Promise<n
     // First, so that the post-merge hook does nothing on the keyring branch.
     const keyringReference = await keyringBranch(repo, branch, a.keyring);
     if (branch !== undefined && branch === keyringReference) {
-      info(`current branch '${branch}' is the keyring branch; doing nothing`);
+      info(`current branch '${displayable(branch)}' is the keyring branch; doing nothing`);
       return 0;
     }
     let commitArg: string;
@@ -102,10 +103,13 @@ export async function gitAuthenticate(io: GitIO, a: AuthenticateArgs): Promise<n
     }
     const signer = parseSigner(signerArg);
     const start = await repo.resolveCommit(commitArg);
-    if (!start) throw objectNotFound(commitArg);
+    if (!start) throw await repo.whyNotCommit(commitArg);
     const endRev = a.end ?? 'HEAD';
     const end = await repo.resolveCommit(endRev);
-    if (!end) throw a.end === undefined ? new GitError('reference \'HEAD\' not found') : objectNotFound(a.end);
+    if (!end) {
+      const why = await repo.whyNotCommit(endRev);
+      throw a.end === undefined && why instanceof GitError ? new GitError('reference \'HEAD\' not found') : why;
+    }
     let historical: string[] = [];
     if (a.historicalAuthorizations !== undefined) {
       const file = path.resolve(io.cwd, a.historicalAuthorizations);
@@ -113,7 +117,7 @@ export async function gitAuthenticate(io: GitIO, a: AuthenticateArgs): Promise<n
       try {
         text = readFileSync(file, 'utf8');
       } catch (e) {
-        throw new KeytoolError(`${a.historicalAuthorizations}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
+        throw new KeytoolError(`${displayable(a.historicalAuthorizations)}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
       }
       historical = readAuthorizations(text, a.historicalAuthorizations);
     }
@@ -144,7 +148,7 @@ export async function gitAuthenticate(io: GitIO, a: AuthenticateArgs): Promise<n
       info('introduction and keyring recorded in repository configuration file');
       const hooksDir = path.join(repo.commonDir, 'hooks');
       const skipped = installHooks(hooksDir, keytoolProgram(io.env), keyringReference);
-      if (skipped.length) io.stderr.write(`${PROGRAM}: warning: not overriding pre-existing hooks '${path.join(hooksDir, 'pre-push')}' and '${path.join(hooksDir, 'post-merge')}'\n`);
+      if (skipped.length) io.stderr.write(`${PROGRAM}: warning: not overriding pre-existing hooks '${displayable(path.join(hooksDir, 'pre-push'))}' and '${displayable(path.join(hooksDir, 'post-merge'))}'\n`);
     }
     if (a.stats && result.stats.size > 0) {
       const rows = [...result.stats.values()].sort((x, y) => y.count - x.count);
@@ -189,7 +193,7 @@ export async function gitAuthorizations(io: GitIO, a: AuthorizationsArgs): Promi
     const exists = existsSync(file);
     const text = exists ? readFileSync(file, 'utf8') : undefined;
     if (a.action === 'list') {
-      if (text === undefined) throw new KeytoolError(`${file}: No such file or directory`);
+      if (text === undefined) throw new KeytoolError(`${displayable(file)}: No such file or directory`);
       const parsed = parseAuthorizations(text, file);
       if (a.json) {
         io.stdout.write(`${JSON.stringify({ file, authorizations: parsed.entries.map((e) => ({ fingerprint: e.fingerprint, name: e.name ?? null })) }, null, 2)}\n`);
@@ -200,7 +204,7 @@ export async function gitAuthorizations(io: GitIO, a: AuthorizationsArgs): Promi
     }
     const fpr = normalizeFingerprint(a.fingerprint!, 'fingerprint');
     if (a.action === 'add') {
-      if (fpr.length !== 40) throw new KeytoolError(`${a.fingerprint}: wrong length for OpenPGP fingerprint`);
+      if (fpr.length !== 40) throw new KeytoolError(`${excerpt(a.fingerprint!)}: wrong length for OpenPGP fingerprint`);
       const fprBytes = Buffer.from(fpr, 'hex');
       const shown = formatFingerprint(fprBytes);
       let primary: string | undefined;
@@ -209,7 +213,7 @@ export async function gitAuthorizations(io: GitIO, a: AuthorizationsArgs): Promi
         const keyringReference = await keyringBranch(repo, await repo.currentBranch(), a.keyring);
         const keyring = await loadKeyring(repo, keyringReference);
         const key = keyring.lookupByFingerprint(fprBytes);
-        if (!key) throw new KeytoolError(`key ${shown} is not in the keyring branch '${keyringReference}'; add its '.key' file there first`);
+        if (!key) throw new KeytoolError(`key ${shown} is not in the keyring branch '${displayable(keyringReference)}'; add its '.key' file there first`);
         if (key.primary) primary = formatFingerprint(key.primary.fingerprint);
         else if ([...keyring.keys()].some((k) => k.primary === key)) {
           io.stderr.write(`keytool: warning: key ${formatFingerprint(key.fingerprint)} has subkeys; commits signed with a subkey need the subkey's fingerprint listed\n`);
@@ -217,13 +221,13 @@ export async function gitAuthorizations(io: GitIO, a: AuthorizationsArgs): Promi
       }
       const updated = addAuthorization(text ?? EMPTY_AUTHORIZATIONS, { fingerprint: shown, name: a.name, primary }, file);
       writeFileAtomic(file, Buffer.from(updated, 'utf8'), { mode: 0o644 });
-      io.stderr.write(`keytool: authorized ${shown}${a.name ? ` (${a.name})` : ''} in ${file}\n`);
+      io.stderr.write(`keytool: authorized ${shown}${a.name ? ` (${displayable(a.name)})` : ''} in ${displayable(file)}\n`);
       return 0;
     }
-    if (text === undefined) throw new KeytoolError(`${file}: No such file or directory`);
+    if (text === undefined) throw new KeytoolError(`${displayable(file)}: No such file or directory`);
     const updated = removeAuthorization(text, a.fingerprint!, file);
     writeFileAtomic(file, Buffer.from(updated, 'utf8'), { mode: 0o644 });
-    io.stderr.write(`keytool: removed ${a.fingerprint} from ${file}\n`);
+    io.stderr.write(`keytool: removed ${displayable(a.fingerprint!)} from ${displayable(file)}\n`);
     return 0;
   } catch (e) {
     if (e instanceof GitError) throw new KeytoolError(`Git error: ${e.message}`);

@@ -1,16 +1,17 @@
 // The channel keyring: every `.key` file (binary or armored OpenPGP keys) in the tree at the tip
 // of the keyring branch, local (refs/heads/<name>) or else remote-tracking (refs/remotes/<name>).
 // Like Guix, the keyring branch itself is not authenticated.
+import { displayable, excerpt } from '../display.js';
 import { KeytoolError } from '../errors.js';
 import { Keyring, OpenPGPError, isArmored } from './openpgp/index.js';
-import { GitError, type Repository } from './objects.js';
+import { GitError, objectNotFound, ObjectError, type Repository } from './objects.js';
 
 export async function keyringCommit(repo: Repository, reference: string): Promise<string> {
   for (const ref of [`refs/heads/${reference}`, `refs/remotes/${reference}`]) {
     const id = await repo.resolveCommit(ref);
     if (id) return id;
   }
-  throw new GitError(`cannot locate branch '${reference}'`);
+  throw new GitError(`cannot locate branch '${excerpt(reference)}'`);
 }
 
 export async function loadKeyring(repo: Repository, reference: string): Promise<Keyring> {
@@ -22,15 +23,22 @@ export async function loadKeyring(repo: Repository, reference: string): Promise<
     const m = /^\d+ blob ([0-9a-f]+)\t(.*)$/s.exec(entry);
     if (m && m[2]!.endsWith('.key')) files.push({ path: m[2]!, oid: m[1]! });
   }
-  const blobs = await Promise.all(files.map((f) => repo.objects.get(f.oid)));
+  const blobs = await Promise.all(files.map((f) => repo.objects.get(f.oid).then((o) => {
+    if (!o) throw objectNotFound(f.oid);
+    return o.content!;
+  }, (e: unknown) => {
+    // Say which key file is refused (too large, or not what its ID says).
+    if (e instanceof ObjectError) throw new ObjectError(`keyring file ${displayable(f.path)}: ${e.message}`);
+    throw e;
+  })));
   files.forEach((f, i) => {
-    const data = blobs[i]!.content!;
+    const data = blobs[i]!;
     try {
       keyring.addFile(data);
     } catch (e) {
       if (!(e instanceof OpenPGPError)) throw e;
       const what = isArmored(data) ? 'malformed ASCII-armored key' : 'malformed OpenPGP key';
-      throw new KeytoolError(`${what} in ${f.path} (blob ${f.oid}): ${e.message}`);
+      throw new KeytoolError(`${what} in ${displayable(f.path)} (blob ${f.oid}): ${e.message}`);
     }
   });
   return keyring;

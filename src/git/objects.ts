@@ -3,17 +3,40 @@
 // plain `git` runs for the rest. Arguments go straight to execve (no shell) and every revision
 // given by a user is resolved with `rev-parse --verify --end-of-options`, so a ref name can
 // never become an option or a command.
+//
+// What we authenticate must be the objects themselves: every git process is started through
+// gitInvocation(), which turns off replace refs (`refs/replace/`, fetched by `clone --mirror`),
+// grafts (`info/grafts`) and the commit-graph file (a cache of parents anyone can rewrite), and
+// every object content read is hashed and compared with the ID asked for.
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { excerpt } from '../display.js';
 import { KeytoolError } from '../errors.js';
 
 /** A failure reported by git; shown as `Git error: <message>` like Guix's libgit2 errors. */
 export class GitError extends KeytoolError {}
 
+/** An object we refuse to use (too large, not what its ID says, wrong type); the message says why. */
+export class ObjectError extends KeytoolError {}
+
 /** libgit2's message for a revision or object ID that names nothing. */
 export function objectNotFound(id: string): GitError {
-  return new GitError(`object not found - no match for id (${id})`);
+  return new GitError(`object not found - no match for id (${excerpt(id)})`);
+}
+
+/** The largest object of each type we read (larger ones are refused before being held in
+ *  memory): keys and authorization files are blobs; channel commits are a few kilobytes. */
+export const OBJECT_SIZE_LIMITS: Readonly<Record<string, number>> = {
+  commit: 1 << 20,
+  tag: 1 << 20,
+  tree: 16 << 20,
+  blob: 64 << 20,
+};
+
+function mebibytes(n: number): string {
+  return `${(n / (1 << 20)).toFixed(n % (1 << 20) === 0 ? 0 : 1)} MiB`;
 }
 
 export interface GitRunOptions {
@@ -29,15 +52,44 @@ export interface GitResult {
   stderr: string;
 }
 
+/**
+ * The arguments and environment for running `git args...`; every git process started here goes
+ * through it. Besides never prompting, paging or translating (we parse the output), it makes git
+ * read the objects themselves: no replace refs (`--no-replace-objects`, GIT_NO_REPLACE_OBJECTS for
+ * any git it starts), no grafts (GIT_GRAFT_FILE=/dev/null: git 2.39 still honours `info/grafts`
+ * with replace refs off), no commit-graph (its parent lists are not checked against the commits).
+ */
+export function gitInvocation(args: string[]): { args: string[]; env: NodeJS.ProcessEnv } {
+  return {
+    args: [
+      '--no-replace-objects',
+      '-c', 'core.commitGraph=false',
+      '-c', 'advice.graftFileDeprecated=false',
+      ...args,
+    ],
+    env: {
+      ...process.env,
+      GIT_NO_REPLACE_OBJECTS: '1',
+      GIT_GRAFT_FILE: '/dev/null',
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_PAGER: 'cat',
+      LC_ALL: 'C',
+      LANGUAGE: '',
+    },
+  };
+}
+
 /** Run `git args...` (no shell) and collect its output; a non-zero status throws GitError. */
 export function runGit(args: string[], options: GitRunOptions): Promise<GitResult> {
+  const git = gitInvocation(args);
   return new Promise((resolve, reject) => {
-    const child = execFile('git', args, { cwd: options.cwd, encoding: 'buffer', maxBuffer: 1 << 30, env: gitEnv() }, (error, stdout, stderr) => {
+    const child = execFile('git', git.args, { cwd: options.cwd, encoding: 'buffer', maxBuffer: 1 << 30, env: git.env }, (error, stdout, stderr) => {
       const status = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : -1) : 0;
       const err = Buffer.from(stderr).toString('utf8');
       if (status !== 0 && !(options.okStatus ?? []).includes(status)) {
-        const first = err.split('\n').find((l) => l.trim()) ?? (error as Error).message;
-        reject(new GitError(first.replace(/^(fatal|error): /, '')));
+        const first = err.split('\n').find((l) => l.trim() && !l.startsWith('hint: ')) ?? (error as Error).message;
+        // git's messages quote revisions and paths as given.
+        reject(new GitError(excerpt(first.replace(/^(fatal|error): /, ''), 200)));
         return;
       }
       resolve({ status, stdout: Buffer.from(stdout), stderr: err });
@@ -45,11 +97,6 @@ export function runGit(args: string[], options: GitRunOptions): Promise<GitResul
     if (options.input !== undefined) child.stdin!.end(options.input);
     else child.stdin!.end();
   });
-}
-
-function gitEnv(): NodeJS.ProcessEnv {
-  // Never let git prompt, page or translate: we parse its output.
-  return { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat', LC_ALL: 'C', LANGUAGE: '' };
 }
 
 export interface GitObject {
@@ -60,26 +107,46 @@ export interface GitObject {
   content?: Buffer;
 }
 
-type Pending = { resolve: (o: GitObject | null) => void; reject: (e: Error) => void };
+type Pending = { spec: string; resolve: (o: GitObject | null) => void; reject: (e: Error) => void };
+
+/** An object body being received: copied into one buffer of its announced size (so reading is
+ *  linear in its size), or skipped when it is over the limit. */
+interface Incoming {
+  request: Pending;
+  oid: string;
+  type: string;
+  size: number;
+  /** `size` + 1 bytes (git ends each object with a newline); null while skipping. */
+  data: Buffer | null;
+  received: number;
+}
+
+/** Longest `<oid> <type> <size>` or `<spec> missing` line accepted from git. */
+const MAX_HEADER = 4096;
+
+const FULL_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 
 /**
  * A `git cat-file --batch` or `--batch-check` process. Requests are written as they come and
- * answered in order, so many can be in flight at once.
+ * answered in order, so many can be in flight at once. Contents are checked against their ID.
  */
 export class CatFile {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly pending: Pending[] = [];
-  private buf: Buffer = Buffer.alloc(0);
+  /** The start of a header line not yet ended by a newline. */
+  private partialHeader = '';
+  private incoming: Incoming | undefined;
   private failed: Error | undefined;
   private stderr = '';
 
   constructor(cwd: string, private readonly withContent: boolean) {
-    this.child = spawn('git', ['cat-file', withContent ? '--batch' : '--batch-check'], { cwd, env: gitEnv(), stdio: 'pipe' });
+    const git = gitInvocation(['cat-file', withContent ? '--batch' : '--batch-check']);
+    this.child = spawn('git', git.args, { cwd, env: git.env, stdio: 'pipe' });
     this.child.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
     this.child.stderr.on('data', (chunk: Buffer) => { this.stderr += chunk.toString('utf8'); });
     this.child.on('error', (e) => this.fail(new GitError(`cannot run git: ${e.message}`)));
     this.child.on('close', (code) => {
-      if (this.pending.length) this.fail(new GitError(this.stderr.trim() || `git cat-file exited with status ${code}`));
+      if (this.pending.length) this.fail(new GitError(excerpt(this.stderr.trim(), 200) || `git cat-file exited with status ${code}`));
     });
     this.child.stdin.on('error', () => { /* reported through 'close' */ });
   }
@@ -87,9 +154,9 @@ export class CatFile {
   /** Look up `spec` (an object ID or `<rev>:<path>`); null when missing. */
   get(spec: string): Promise<GitObject | null> {
     if (this.failed) return Promise.reject(this.failed);
-    if (/[\n\r]/.test(spec)) return Promise.reject(new GitError(`invalid object name: ${JSON.stringify(spec)}`));
+    if (/[\n\r]/.test(spec)) return Promise.reject(new GitError(`invalid object name: ${excerpt(spec)}`));
     return new Promise((resolve, reject) => {
-      this.pending.push({ resolve, reject });
+      this.pending.push({ spec, resolve, reject });
       // Requests made in the same tick go to git in one write.
       if (this.outgoing === '') process.nextTick(() => this.flush());
       this.outgoing += `${spec}\n`;
@@ -110,41 +177,90 @@ export class CatFile {
 
   private fail(e: Error): void {
     this.failed ??= e;
+    this.incoming = undefined;
     for (const p of this.pending.splice(0)) p.reject(e);
+    this.child.stdout.removeAllListeners('data');
+    this.child.stdin.end();
   }
 
   private onData(chunk: Buffer): void {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
     let pos = 0;
-    for (;;) {
-      const nl = this.buf.indexOf(10, pos);
-      if (nl < 0) break;
-      const header = this.buf.toString('latin1', pos, nl);
-      const p = this.pending[0];
-      if (!p) { this.fail(new GitError(`unexpected output from git cat-file: ${header}`)); return; }
-      if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
-        this.pending.shift();
-        p.resolve(null);
-        pos = nl + 1;
+    while (pos < chunk.length && !this.failed) {
+      const body = this.incoming;
+      if (body) {
+        const n = Math.min(body.size + 1 - body.received, chunk.length - pos);
+        if (body.data) chunk.copy(body.data, body.received, pos, pos + n);
+        body.received += n;
+        pos += n;
+        if (body.received === body.size + 1) {
+          this.incoming = undefined;
+          this.finish(body);
+        }
         continue;
       }
-      const m = /^([0-9a-f]{40,64}) (\S+) (\d+)$/.exec(header);
-      if (!m) { this.fail(new GitError(`unexpected output from git cat-file: ${header}`)); return; }
-      const size = Number(m[3]);
-      if (this.withContent) {
-        if (this.buf.length < nl + 1 + size + 1) break; // wait for the rest of the object
-        const content = this.buf.subarray(nl + 1, nl + 1 + size);
-        pos = nl + 1 + size + 1;
-        this.pending.shift();
-        p.resolve({ oid: m[1]!, type: m[2]!, size, content });
-      } else {
-        pos = nl + 1;
-        this.pending.shift();
-        p.resolve({ oid: m[1]!, type: m[2]!, size });
+      const nl = chunk.indexOf(10, pos);
+      if (nl < 0 || this.partialHeader.length + (nl - pos) > MAX_HEADER) {
+        this.partialHeader += chunk.toString('latin1', pos, nl < 0 ? chunk.length : nl);
+        if (this.partialHeader.length > MAX_HEADER) this.fail(new GitError(`unexpected output from git cat-file: ${excerpt(this.partialHeader)}`));
+        return;
       }
+      const header = this.partialHeader + chunk.toString('latin1', pos, nl);
+      this.partialHeader = '';
+      pos = nl + 1;
+      this.onHeader(header);
     }
-    this.buf = pos >= this.buf.length ? Buffer.alloc(0) : this.buf.subarray(pos);
   }
+
+  private onHeader(header: string): void {
+    const p = this.pending.shift();
+    if (!p) { this.fail(new GitError(`unexpected output from git cat-file: ${excerpt(header)}`)); return; }
+    if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
+      p.resolve(null);
+      return;
+    }
+    const m = /^([0-9a-f]{40}|[0-9a-f]{64}) ([a-z]+) (\d{1,15})$/.exec(header);
+    if (!m) { this.fail(new GitError(`unexpected output from git cat-file: ${excerpt(header)}`)); return; }
+    const [, oid, type, sizeText] = m as unknown as [string, string, string, string];
+    const size = Number(sizeText);
+    // An object ID asked for must be the one answered (a substitution would show here first).
+    const substituted = FULL_ID.test(p.spec) && p.spec.toLowerCase() !== oid;
+    if (!this.withContent) {
+      if (substituted) p.reject(substitutedError(p.spec, oid));
+      else p.resolve({ oid, type, size });
+      return;
+    }
+    const limit = OBJECT_SIZE_LIMITS[type] ?? 0;
+    let data: Buffer | null = null;
+    if (size > limit) {
+      p.reject(new ObjectError(`${type} ${oid} is ${size} bytes (${mebibytes(size)}), more than the ${mebibytes(limit)} keytool reads for a ${type}; refusing it`));
+    } else if (substituted) {
+      p.reject(substitutedError(p.spec, oid));
+    } else {
+      data = Buffer.allocUnsafe(size + 1);
+    }
+    this.incoming = { request: p, oid, type, size, data, received: 0 };
+  }
+
+  private finish(body: Incoming): void {
+    if (!body.data) return; // refused when its header came
+    if (body.data[body.size] !== 10) { this.fail(new GitError(`unexpected output from git cat-file after object ${body.oid}`)); return; }
+    const content = body.data.subarray(0, body.size);
+    const actual = objectId(body.type, content, body.oid.length === 64 ? 'sha256' : 'sha1');
+    if (actual !== body.oid) {
+      body.request.reject(new ObjectError(`the content git gave for ${body.type} ${body.oid} hashes to ${actual}, not to that ID; refusing it (is the repository damaged?)`));
+      return;
+    }
+    body.request.resolve({ oid: body.oid, type: body.type, size: body.size, content });
+  }
+}
+
+function substitutedError(asked: string, answered: string): ObjectError {
+  return new ObjectError(`git answered object ${answered} when asked for ${asked.toLowerCase()}; refusing it`);
+}
+
+/** Git's ID of an object: the hash of `<type> <size>\0<content>`. */
+export function objectId(type: string, content: Uint8Array, algorithm: 'sha1' | 'sha256' = 'sha1'): string {
+  return createHash(algorithm).update(`${type} ${content.length}\0`, 'latin1').update(content).digest('hex');
 }
 
 export interface Commit {
@@ -252,8 +368,55 @@ export class Repository {
 
   async readCommit(oid: string): Promise<Commit> {
     const o = await this.objects.get(oid);
-    if (!o || o.type !== 'commit') throw objectNotFound(oid);
+    if (!o) throw objectNotFound(oid);
+    if (o.type !== 'commit') throw new ObjectError(`object ${o.oid} is a ${o.type}, not a commit`);
     return parseCommit(o.oid, o.content!);
+  }
+
+  /** Why `commit` cannot be walked: a parent that is missing or not a commit; undefined if none. */
+  async brokenParent(commit: Commit): Promise<ObjectError | undefined> {
+    const found = await Promise.all(commit.parents.map((p) => (FULL_ID.test(p) ? this.lookups.get(p) : Promise.resolve(null))));
+    for (let i = 0; i < found.length; i++) {
+      const parent = excerpt(commit.parents[i]!);
+      const o = found[i];
+      if (!o) return new ObjectError(`commit ${commit.oid}: parent ${parent} is not in the repository`);
+      if (o.type !== 'commit') return new ObjectError(`commit ${commit.oid}: parent ${parent} is a ${o.type}, not a commit`);
+    }
+    return undefined;
+  }
+
+  /**
+   * The first broken link (see brokenParent) in the history of `from`, not looking past the
+   * commits in `stop`; undefined when there is none. Used to say in words why git refused a walk.
+   */
+  async findBrokenParent(from: string, stop: Iterable<string> = []): Promise<ObjectError | undefined> {
+    const seen = new Set(stop);
+    let frontier = [from].filter((id) => !seen.has(id));
+    while (frontier.length) {
+      for (const id of frontier) seen.add(id);
+      const commits = await Promise.all(frontier.map((id) => this.readCommit(id)));
+      const next: string[] = [];
+      for (const c of commits) {
+        const broken = await this.brokenParent(c);
+        if (broken) return broken;
+        for (const p of c.parents) if (!seen.has(p)) { seen.add(p); next.push(p); }
+      }
+      frontier = next;
+    }
+    return undefined;
+  }
+
+  /** Why `rev` names no commit, in words: nothing by that name, another type of object, or a
+   *  commit git refuses because of a broken parent. */
+  async whyNotCommit(rev: string): Promise<KeytoolError> {
+    const r = await this.git(['rev-parse', '--verify', '--quiet', '--end-of-options', rev], { okStatus: [1, 128] });
+    const oid = r.stdout.toString('latin1').trim();
+    if (r.status !== 0 || !FULL_ID.test(oid)) return objectNotFound(rev);
+    const o = await this.lookups.get(oid);
+    if (!o) return objectNotFound(rev);
+    if (o.type === 'commit') return (await this.brokenParent(await this.readCommit(oid))) ?? objectNotFound(rev);
+    if (o.type !== 'tag') return new ObjectError(`${excerpt(rev)} names a ${o.type}, not a commit`);
+    return objectNotFound(rev);
   }
 
   /** The short name of the checked-out branch, or undefined when HEAD is detached. */

@@ -23,9 +23,7 @@ function fresh(): TestRepo {
  * Alice and authorizing only her. */
 function aliceIntro(): { r: TestRepo; auth: string; s: string } {
   const r = fresh();
-  r.keyring([alice]);
-  const auth = authorizations([alice]);
-  return { r, auth, s: r.commit({ '.guix-authorizations': auth }, [], alice) };
+  return { r, ...r.introduce(alice) };
 }
 
 beforeAll(() => {

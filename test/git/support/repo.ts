@@ -137,6 +137,23 @@ export class TestRepo {
     return execFileSync('git', args, { cwd: this.dir, env, encoding: 'utf8' }).trim();
   }
 
+  /** A commit object with exactly these headers and message (`text`), signed by `signer` with gpg
+   *  and written without any check by git: for commits git would not make. */
+  signRaw(text: string, signer: TestKey): string {
+    const sig = this.gpg(['--local-user', signer.primary, '--armor', '--detach-sign'], text);
+    const blank = text.indexOf('\n\n');
+    const signed = `${text.slice(0, blank + 1)}gpgsig ${sig.replace(/\n$/, '').split('\n').join('\n ')}\n${text.slice(blank + 1)}`;
+    return this.git(['hash-object', '-t', 'commit', '-w', '--literally', '--stdin'], signed);
+  }
+
+  /** Put `signer`'s key on the keyring and make the introductory commit `s`, signed by `signer`
+   *  and authorizing only that key (`auth`, the file's text). */
+  introduce(signer: TestKey): { auth: string; s: string } {
+    this.keyring([signer]);
+    const auth = authorizations([signer]);
+    return { auth, s: this.commit({ '.guix-authorizations': auth }, [], signer) };
+  }
+
   /** Point branch `main` (checked out) at `commit`. */
   head(commit: string, branch = 'main'): void {
     this.git(['update-ref', `refs/heads/${branch}`, commit]);
