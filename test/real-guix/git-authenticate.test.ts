@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorizations, TestRepo, type TestKey } from '../git/support/repo.js';
 import { fmt } from '../git/support/run.js';
-import { authenticateIn, AUTHENTICATORS, cacheFiles, copyRepo, freshHome, gitOnCopy, guixConfig, verdict, type Authenticator } from './support/channels.js';
+import { authenticateIn, AUTHENTICATORS, cacheFiles, copyRepo, freshHome, gitOnCopy, guixConfig, verdict, withoutProgramName, type Authenticator } from './support/channels.js';
 import { onHost } from './support/root.js';
 import { Tally } from './support/tally.js';
 import { writeFileSync } from 'node:fs';
@@ -150,4 +150,81 @@ describe('guix git authenticate and keytool git authenticate give the same verdi
       expect(runs.ours.config).toBe(runs.guix.config);
     },
   );
+});
+
+describe('each reuses the cache the other filled (same HOME, same repository)', () => {
+  const tally = new Tally('git-cache');
+  afterAll(() => tally.report());
+
+  /** What each step printed, by direction: the two directions must print the same. */
+  const steps: Record<string, Record<string, string>> = {};
+
+  it.each<[Authenticator, Authenticator]>([
+    ['guix', 'ours'],
+    ['ours', 'guix'],
+  ])('%s first, then %s', async (first, second) => {
+    const scenario = scenarios.find((s) => s.name === 'signed history')!;
+    const repo = copyRepo(scenario.repo.dir, 'cache');
+    const home = freshHome('cache', 'shared');
+    const seen: Record<string, string> = (steps[first] = {});
+    const short = (id: string) => id.slice(0, 7);
+
+    // 1. The first authenticates up to c1 only.
+    const upToC1 = await authenticateIn(first, repo, home, [...introArgs(scenario), `--end=${signed.c1}`]);
+    expect(upToC1.status, upToC1.stderr).toBe(0);
+    expect(upToC1.stderr).toContain(`Authenticating commits ${short(scenario.intro)} to ${short(signed.c1)} (1 new commits)...\n`);
+    seen['up to c1'] = verdict(upToC1);
+
+    // 2. The second checks only what follows c1: the first's cache bounds its walk.
+    const rest = await authenticateIn(second, repo, home, ['--stats']);
+    expect(rest.status, rest.stderr).toBe(0);
+    expect(rest.stderr).toContain(`Authenticating commits ${short(scenario.intro)} to ${short(signed.head)} (${signed.newCommits} new commits)...\n`);
+    const counted = [...rest.stdout.toString().matchAll(/ (\d+)\n/g)].reduce((n, m) => n + Number(m[1]), 0);
+    expect(counted, rest.stdout.toString()).toBe(signed.newCommits);
+    seen['the rest'] = verdict(rest);
+
+    // 3. A keyring without any of the signers' keys: checking any commit now fails (4 shows it),
+    // so the first succeeds only because the second's cache says HEAD is authentic.
+    gitOnCopy(repo, ['update-ref', 'refs/heads/keyring', 'refs/heads/foreign-keyring']);
+    const cached = await authenticateIn(first, repo, home, []);
+    expect(cached.stderr).not.toContain('Authenticating');
+    expect(withoutProgramName(cached.stderr)).toBe(`PROGRAM: successfully authenticated commit ${signed.head}\n`);
+    expect(cached.status).toBe(0);
+    seen['nothing new'] = verdict(cached);
+
+    // 4. The control: without the cache (another HOME), the same command fails.
+    const uncached = await authenticateIn(first, repo, freshHome('cache', 'empty'), []);
+    expect(uncached.status, uncached.stderr).toBe(1);
+    expect(uncached.stderr).toMatch(/key .* is missing/);
+    seen['no cache'] = verdict(uncached);
+
+    seen['cache file'] = JSON.stringify(cacheFiles(home));
+    expect(Object.values(cacheFiles(home))).toEqual([`;; List of previously-authenticated commits.\n\n("${signed.head}"\n "${signed.c1}")\n`]);
+    if (first === 'ours') {
+      for (const step of Object.keys(steps.guix!)) tally.compare(step, steps.ours![step]!, steps.guix![step]!);
+      expect(steps.ours).toEqual(steps.guix);
+    }
+  });
+});
+
+describe('pinned difference: grafts', () => {
+  it('Guix follows .git/info/grafts past an unsigned commit; we read the commits\' own parents and refuse it', async () => {
+    const r = fresh();
+    const { auth, s } = r.introduce(alice);
+    const unsigned = r.commit({ '.guix-authorizations': auth, a: '1' }, [s], null);
+    const head = r.commit({ '.guix-authorizations': auth, a: '2' }, [unsigned], alice);
+    r.head(head);
+    const results: Partial<Record<Authenticator, string>> = {};
+    for (const who of AUTHENTICATORS) {
+      const repo = copyRepo(r.dir, 'grafts');
+      // The graft says HEAD's parent is the introduction: the unsigned commit disappears from view.
+      writeFileSync(onHost(`${repo}/.git/info/grafts`), `${head} ${s}\n`);
+      const result = await authenticateIn(who, repo, freshHome('grafts', who), [s, fmt(alice.primary)]);
+      results[who] = verdict(result);
+    }
+    expect(results.guix).toMatch(/^exit 0\n[\s\S]*\(1 new commits\)[\s\S]*successfully authenticated commit/);
+    expect(results.ours).toBe(
+      `exit 1\n--- stdout\n--- stderr\nAuthenticating commits ${s.slice(0, 7)} to ${head.slice(0, 7)} (2 new commits)...\nPROGRAM: error: commit ${unsigned} lacks a signature\n`,
+    );
+  });
 });
