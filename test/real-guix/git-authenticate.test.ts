@@ -106,6 +106,14 @@ beforeAll(() => {
     r.head(r.commit({ '.guix-authorizations': auth, a: '1' }, [s], dave));
     scenarios.push({ name: 'signing key missing from the keyring', repo: r, intro: s, signer: alice, ok: false });
   }
+  for (const [name, more] of [['no keyring branch', true], ['no keyring branch, nothing new', false]] as const) {
+    // The keyring is loaded even when there is nothing to check.
+    const r = fresh();
+    const auth = authorizations([alice]);
+    const s = r.commit({ '.guix-authorizations': auth }, [], alice);
+    r.head(more ? r.commit({ '.guix-authorizations': auth, a: '1' }, [s], alice) : s);
+    scenarios.push({ name, repo: r, intro: s, signer: alice, ok: false });
+  }
   {
     // A hook of the user's own: neither program overwrites it, and both say so.
     const r = fresh();
@@ -129,7 +137,7 @@ describe('guix git authenticate and keytool git authenticate give the same verdi
   const tally = new Tally('git-authenticate');
   afterAll(() => tally.report());
 
-  it.each(['signed history', 'unsigned commit', 'unauthorized signer', 'merge, one side unauthorized', "removed '.guix-authorizations'", 'introduction signed by another key', 'signing key missing from the keyring', 'a post-merge hook already there'])(
+  it.each(['signed history', 'unsigned commit', 'unauthorized signer', 'merge, one side unauthorized', "removed '.guix-authorizations'", 'introduction signed by another key', 'signing key missing from the keyring', 'no keyring branch', 'no keyring branch, nothing new', 'a post-merge hook already there'])(
     '%s',
     async (name) => {
       const scenario = scenarios.find((s) => s.name === name)!;
