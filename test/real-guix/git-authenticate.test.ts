@@ -11,7 +11,7 @@ import { fmt } from '../git/support/run.js';
 import { authenticateIn, AUTHENTICATORS, cacheFiles, copyRepo, freshHome, gitOnCopy, guixConfig, verdict, withoutProgramName, type Authenticator } from './support/channels.js';
 import { onHost } from './support/root.js';
 import { Tally } from './support/tally.js';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 interface Scenario {
@@ -212,6 +212,31 @@ describe('each reuses the cache the other filled (same HOME, same repository)', 
       for (const step of Object.keys(steps.guix!)) tally.compare(step, steps.ours![step]!, steps.guix![step]!);
       expect(steps.ours).toEqual(steps.guix);
     }
+  });
+});
+
+describe('the options that name the repository and the cache', () => {
+  const tally = new Tally('git-options');
+  afterAll(() => tally.report());
+
+  it('--repository from elsewhere, --cache-key, a run from a subdirectory: each program, either way round', async () => {
+    const scenario = scenarios.find((s) => s.name === 'signed history')!;
+    const seen: Partial<Record<Authenticator, string[]>> = {};
+    for (const first of AUTHENTICATORS) {
+      const second: Authenticator = first === 'guix' ? 'ours' : 'guix';
+      const repo = copyRepo(scenario.repo.dir, 'options');
+      mkdirSync(onHost(`${repo}/sub/dir`), { recursive: true });
+      const home = freshHome('options', 'shared');
+      const upToC1 = await authenticateIn(first, '/', home, [`--repository=${repo}`, '--cache-key=channels/shared', ...introArgs(scenario), `--end=${signed.c1}`]);
+      expect(upToC1.status, upToC1.stderr).toBe(0);
+      const rest = await authenticateIn(second, `${repo}/sub/dir`, home, ['--cache-key=channels/shared', '--stats']);
+      expect(rest.status, rest.stderr).toBe(0);
+      expect(rest.stderr).toContain(`(${signed.newCommits} new commits)`);
+      expect(Object.keys(cacheFiles(home))).toEqual(['channels/shared']);
+      seen[first] = [verdict(upToC1), verdict(rest), JSON.stringify(cacheFiles(home)), guixConfig(repo)];
+    }
+    ['first run', 'second run', 'cache file', 'configuration'].forEach((what, i) => tally.compare(what, seen.ours![i]!, seen.guix![i]!));
+    expect(seen.ours).toEqual(seen.guix);
   });
 });
 

@@ -31,10 +31,11 @@ export function freshHome(name: string, tag: string): string {
   return home;
 }
 
-/** Run `guix git authenticate ARGS` or `keytool git authenticate ARGS` in `repo` with HOME `home`. */
-export function authenticateIn(who: Authenticator, repo: string, home: string, args: readonly string[]): Promise<RunResult> {
+/** Run `guix git authenticate ARGS` or `keytool git authenticate ARGS` in directory `dir` (the
+ *  repository, one of its subdirectories, or anywhere with `--repository`) with HOME `home`. */
+export function authenticateIn(who: Authenticator, dir: string, home: string, args: readonly string[]): Promise<RunResult> {
   const argv = who === 'guix' ? ['guix', 'git', 'authenticate', ...args] : keytoolArgv('git', 'authenticate', ...args);
-  return inRoot(argv, { cwd: repo, env: { HOME: home } });
+  return inRoot(argv, { cwd: dir, env: { HOME: home } });
 }
 
 /** The program's name in its messages: Guix says `guix git:`, we say `keytool git authenticate:`. */
