@@ -4,6 +4,7 @@ import { existsSync, readFileSync, statSync, chmodSync, writeFileSync } from 'no
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorizations, TestRepo, type TestKey } from './support/repo.js';
+import { makeCast } from './support/cast.js';
 import { authenticate, authorizationsCommand, fmt } from './support/run.js';
 import { repositoryCacheKey, cacheFile } from '../../src/git/cache.js';
 
@@ -27,13 +28,8 @@ function aliceIntro(): { r: TestRepo; auth: string; s: string } {
 }
 
 beforeAll(() => {
-  keysRepo = TestRepo.create('keys');
+  ({ keys: keysRepo, alice, bob, carol, dave, erin } = makeCast());
   repos.push(keysRepo);
-  alice = keysRepo.genKey('Alice', 'ed25519');
-  bob = keysRepo.genKey('Bob', 'ed25519');
-  carol = keysRepo.genKey('Carol', 'rsa2048');
-  dave = keysRepo.genKey('Dave', 'ed25519'); // never in the keyring
-  erin = keysRepo.genKey('Erin', 'ed25519', { signingSubkey: true });
 });
 
 afterAll(() => {

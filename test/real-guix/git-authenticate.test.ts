@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorizations, TestRepo, type TestKey } from '../git/support/repo.js';
 import { fmt } from '../git/support/run.js';
+import { makeCast } from '../git/support/cast.js';
 import { authenticateIn, AUTHENTICATORS, cacheFiles, copyRepo, freshHome, gitOnCopy, guixConfig, verdict, withoutProgramName, type Authenticator } from './support/channels.js';
 import { onHost } from './support/root.js';
 import { Tally } from './support/tally.js';
@@ -37,12 +38,8 @@ function fresh(): TestRepo {
 }
 
 beforeAll(() => {
-  keys = TestRepo.create('real-guix-keys');
+  ({ keys, alice, bob, carol, dave } = makeCast('real-guix-keys'));
   repos.push(keys);
-  alice = keys.genKey('Alice', 'ed25519');
-  bob = keys.genKey('Bob', 'ed25519');
-  carol = keys.genKey('Carol', 'rsa2048');
-  dave = keys.genKey('Dave', 'ed25519'); // never on the keyring
 
   {
     const r = fresh();
