@@ -22,11 +22,13 @@ interface Scenario {
   signer: TestKey;
   /** Whether authentication succeeds (both programs must agree with this too). */
   ok: boolean;
+  /** More arguments, after COMMIT SIGNER --stats (run in the repository: paths may be relative). */
+  args?: string[];
 }
 
 const repos: TestRepo[] = [];
 let keys: TestRepo;
-let alice: TestKey, bob: TestKey, carol: TestKey, dave: TestKey;
+let alice: TestKey, bob: TestKey, carol: TestKey, dave: TestKey, erin: TestKey;
 const scenarios: Scenario[] = [];
 /** The signed history (alice, bob and carol, a merge), with commits named for the cache tests. */
 let signed: { c1: string; head: string; newCommits: number };
@@ -38,7 +40,7 @@ function fresh(): TestRepo {
 }
 
 beforeAll(() => {
-  ({ keys, alice, bob, carol, dave } = makeCast('real-guix-keys'));
+  ({ keys, alice, bob, carol, dave, erin } = makeCast('real-guix-keys'));
   repos.push(keys);
 
   {
@@ -112,6 +114,49 @@ beforeAll(() => {
     scenarios.push({ name, repo: r, intro: s, signer: alice, ok: false });
   }
   {
+    const r = fresh();
+    const { auth, s } = r.introduce(alice);
+    const c1 = r.commit({ '.guix-authorizations': auth, a: '1' }, [s], alice, { message: 'original' });
+    const raw = r.git(['cat-file', 'commit', c1]) + '\n';
+    r.head(r.git(['hash-object', '-t', 'commit', '-w', '--stdin'], raw.replace('original', 'forged!!')));
+    scenarios.push({ name: 'tampered commit', repo: r, intro: s, signer: alice, ok: false });
+  }
+  for (const [name, listed] of [['signing subkey, binary keyring, RSA', 'subkey'], ['subkey listed by its primary key only', 'primary']] as const) {
+    const r = fresh();
+    r.keyring([alice, carol, erin], { binary: true });
+    const auth = listed === 'subkey' ? authorizations([alice, carol, erin]) : `(authorizations (version 0) (("${erin.primary}" (name "erin")) ("${alice.primary}") ("${carol.primary}")))`;
+    const s = r.commit({ '.guix-authorizations': auth }, [], alice);
+    const c1 = r.commit({ '.guix-authorizations': auth, a: '1' }, [s], erin);
+    r.head(r.commit({ '.guix-authorizations': auth, a: '2' }, [c1], carol));
+    scenarios.push({ name, repo: r, intro: s, signer: alice, ok: listed === 'subkey' });
+  }
+  {
+    // SHA-1 signatures: allowed before the history has '.guix-authorizations' (with historical
+    // authorizations), refused after, and on the introduction.
+    const history = ['--historical-authorizations=.git/historical-authorizations'];
+    const sha1 = (name: string, build: (r: TestRepo) => { intro: string; head: string }, ok: boolean) => {
+      const r = fresh();
+      r.keyring([carol]);
+      writeFileSync(path.join(r.dir, '.git', 'historical-authorizations'), authorizations([carol]));
+      const { intro, head } = build(r);
+      r.head(head);
+      scenarios.push({ name, repo: r, intro, signer: carol, ok, args: history });
+    };
+    sha1('SHA-1 signature on the introduction', (r) => {
+      const root = r.commit({ a: '0' }, [], carol, { digest: 'SHA1' });
+      return { intro: root, head: r.commit({ a: '1' }, [root], carol, { digest: 'SHA1' }) };
+    }, false);
+    sha1('SHA-1 signature before .guix-authorizations', (r) => {
+      const s = r.commit({ a: '0' }, [], carol, { digest: 'SHA256' });
+      return { intro: s, head: r.commit({ a: '1' }, [s], carol, { digest: 'SHA1' }) };
+    }, true);
+    sha1('SHA-1 signature after .guix-authorizations', (r) => {
+      const s = r.commit({ a: '0' }, [], carol, { digest: 'SHA256' });
+      const c1 = r.commit({ a: '1' }, [s], carol, { digest: 'SHA1' });
+      return { intro: s, head: r.commit({ a: '2', '.guix-authorizations': authorizations([carol]) }, [c1], carol, { digest: 'SHA1' }) };
+    }, false);
+  }
+  {
     // A hook of the user's own: neither program overwrites it, and both say so.
     const r = fresh();
     const { auth, s } = r.introduce(alice);
@@ -134,7 +179,9 @@ describe('guix git authenticate and keytool git authenticate give the same verdi
   const tally = new Tally('git-authenticate');
   afterAll(() => tally.report());
 
-  it.each(['signed history', 'unsigned commit', 'unauthorized signer', 'merge, one side unauthorized', "removed '.guix-authorizations'", 'introduction signed by another key', 'signing key missing from the keyring', 'no keyring branch', 'no keyring branch, nothing new', 'a post-merge hook already there'])(
+  it.each(['signed history', 'unsigned commit', 'unauthorized signer', 'merge, one side unauthorized', "removed '.guix-authorizations'", 'introduction signed by another key', 'signing key missing from the keyring', 'no keyring branch', 'no keyring branch, nothing new', 'tampered commit',
+    'signing subkey, binary keyring, RSA', 'subkey listed by its primary key only', 'SHA-1 signature on the introduction',
+    'SHA-1 signature before .guix-authorizations', 'SHA-1 signature after .guix-authorizations', 'a post-merge hook already there'])(
     '%s',
     async (name) => {
       const scenario = scenarios.find((s) => s.name === name)!;
@@ -143,7 +190,7 @@ describe('guix git authenticate and keytool git authenticate give the same verdi
         // Same repository path for both (Guix's cache key is derived from it), fresh copy and HOME.
         const repo = copyRepo(scenario.repo.dir, 'verdict');
         const home = freshHome('verdict', who);
-        const result = await authenticateIn(who, repo, home, [...introArgs(scenario), '--stats']);
+        const result = await authenticateIn(who, repo, home, [...introArgs(scenario), '--stats', ...(scenario.args ?? [])]);
         expect(result.status, `${who}, ${name}:\n${result.stderr}`).toBe(scenario.ok ? 0 : 1);
         runs[who] = { verdict: verdict(result), cache: cacheFiles(home), config: guixConfig(repo) };
       }
