@@ -45,13 +45,15 @@ function collectKeys(io: GitIO, fprs: string[], files: string[]): CommitterKey[]
 
 /** Record the introduction for `branch` as `keytool git authenticate` does, and install the hooks. */
 async function recordIntroduction(io: GitIO, repo: Repository, branch: string | undefined, intro: Introduction, keyring: string): Promise<void> {
-  const prefix = branch ? `guix.authentication-${branch}` : 'guix.authentication';
+  // In the generic section, as Guix and `keytool git authenticate` record it.
   if ((await configured(repo, branch, 'introduction-commit')) !== undefined) return;
-  await repo.setConfig(`${prefix}.introduction-commit`, intro.commit);
-  await repo.setConfig(`${prefix}.introduction-signer`, intro.signer);
-  await repo.setConfig(`${prefix}.keyring`, keyring);
-  const skipped = installHooks(path.join(repo.commonDir, 'hooks'), keytoolProgram(io.env));
-  for (const f of skipped) io.stderr.write(`keytool: warning: not overriding the existing hook ${displayable(f)}; for the pre-push check, call \`keytool git pre-push "$@"\` from it\n`);
+  await repo.setConfig('guix.authentication.introduction-commit', intro.commit);
+  await repo.setConfig('guix.authentication.introduction-signer', intro.signer);
+  await repo.setConfig('guix.authentication.keyring', keyring);
+  const hooksDir = path.join(repo.commonDir, 'hooks');
+  if (!installHooks(hooksDir, keytoolProgram(io.env))) {
+    io.stderr.write(`keytool: warning: not overriding the existing hooks in ${displayable(hooksDir)}; for the pre-push check, call \`keytool git pre-push "$@"\` from your pre-push hook\n`);
+  }
 }
 
 export interface ChannelInitArgs {

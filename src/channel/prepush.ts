@@ -7,6 +7,7 @@ import { AUTHORIZATIONS_FILE, AuthenticationError, Checker, authenticateReposito
 import { readAuthorizations } from '../git/authorizations.js';
 import { formatFingerprint, hex, readSignature } from '../git/openpgp/index.js';
 import type { Repository } from '../git/objects.js';
+import { loadKeyring } from '../git/keyring.js';
 
 const ZERO = /^0+$/;
 
@@ -61,7 +62,7 @@ export async function explainFailure(repo: Repository, e: AuthenticationError, k
   } else if (/is missing$/.test(e.message)) {
     todo.push(`add the signer's key to the keyring branch '${displayable(keyring)}': \`keytool git committer add ${issuer ? `"${issuer}"` : 'FPR'}\` (then push that branch too)`);
   } else if (/not signed by an authorized key/.test(e.message)) {
-    const checker = new Checker(repo, keyring, new Map(), []);
+    const checker = new Checker(repo, loadKeyring(repo, keyring), new Map(), []);
     const key = (await checker.signingKey(commit, false)).fingerprint;
     const lacking: string[] = [];
     const having: string[] = [];

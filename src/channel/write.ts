@@ -9,6 +9,7 @@ import { readAuthorizations } from '../git/authorizations.js';
 import { formatFingerprint, hex, Keyring } from '../git/openpgp/index.js';
 import { objectNotFound, type Repository } from '../git/objects.js';
 import type { CommitterKey } from './keys.js';
+import { loadKeyring } from '../git/keyring.js';
 
 const ZERO = '0000000000000000000000000000000000000000';
 
@@ -130,7 +131,7 @@ export async function commitAuthorizations(repo: Repository, o: { text: string; 
   const args = ['commit-tree', tree, ...(head ? ['-p', head] : []), `-S${o.signWith}`, '-m', o.message];
   const commit = (await repo.git(args, { env: o.env })).stdout.toString('latin1').trim();
 
-  const checker = new Checker(repo, o.keyring, new Map(), []);
+  const checker = new Checker(repo, loadKeyring(repo, o.keyring), new Map(), []);
   const signed = await checker.signingKey(await repo.readCommit(commit), true);
   const signer = formatFingerprint(signed.fingerprint);
   const authorized = o.introduction ? new Set(readAuthorizations(o.text)) : await checker.authorizedKeys(head ? [head] : []);

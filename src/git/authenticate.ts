@@ -101,20 +101,19 @@ export async function commitDifference(repo: Repository, end: string, start: str
 export class Checker {
   private readonly lookups = new Map<string, Promise<string | null>>();
   private readonly authorizations = new Map<string, Promise<string[]>>();
-  private keyringPromise?: Promise<Keyring>;
   /** Signature checks started ahead of the ordered walk (by commit ID). */
   private readonly precomputed = new Map<string, Promise<boolean | undefined>>();
   pool?: VerifyPool;
 
   constructor(
     private readonly repo: Repository,
-    private readonly keyringReference: string,
+    private readonly keyringPromise: Promise<Keyring>,
     readonly parents: Map<string, string[]>,
     private readonly historical: string[],
   ) {}
 
   keyring(): Promise<Keyring> {
-    return (this.keyringPromise ??= loadKeyring(this.repo, this.keyringReference));
+    return this.keyringPromise;
   }
 
   /** The blob ID of `.guix-authorizations` in commit `id`'s tree, or null. */
@@ -264,11 +263,18 @@ export async function authenticateRepository(options: AuthenticateOptions): Prom
   const found = await Promise.all(candidates.map((id) => repo.lookups.get(id)));
   const known = candidates.filter((_, i) => found[i]?.type === 'commit');
 
-  const { order, parents } = await commitDifference(repo, end, start, known);
+  // As Guix, the keyring is loaded on every run, even when nothing is new: a missing or broken
+  // keyring branch is an error either way, and it is reported before any problem with the
+  // history. Both are read at once.
+  const keyring = loadKeyring(repo, options.keyringReference);
+  const difference = commitDifference(repo, end, start, known);
+  difference.catch(() => {}); // awaited below, once the keyring is known to be good
+  await keyring;
+  const { order, parents } = await difference;
   if (order.length === 0) return { checked: 0, stats };
   options.onStart?.({ start, end, count: order.length });
 
-  const checker = new Checker(repo, options.keyringReference, parents, options.historicalAuthorizations ?? []);
+  const checker = new Checker(repo, keyring, parents, options.historicalAuthorizations ?? []);
   const workers = options.workers ?? VerifyPool.defaultSize();
   // Threads pay off only on longer histories.
   if (workers > 0 && order.length >= 256) checker.pool = new VerifyPool(workers);

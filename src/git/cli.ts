@@ -133,22 +133,27 @@ export async function gitAuthenticate(io: GitIO, a: AuthenticateArgs): Promise<n
       // For benchmarks and tests: number of verification threads (0 = none).
       workers: io.env.KEYTOOL_GIT_WORKERS !== undefined ? Number(io.env.KEYTOOL_GIT_WORKERS) : undefined,
       onStart: ({ count }) => {
-        io.stderr.write(`Authenticating commits ${start.slice(0, 7)} to ${end.slice(0, 7)} (${count} new commit${count === 1 ? '' : 's'})...\n`);
+        io.stderr.write(`Authenticating commits ${start.slice(0, 7)} to ${end.slice(0, 7)} (${count} new commits)...\n`); // Guix's words, even for one
         if (io.stderr.isTTY) progress = new Progress(io.stderr, count);
       },
       onProgress: (done) => progress?.update(done),
     });
     progress?.finish();
     progress = undefined;
-    if ((await configured(repo, branch, 'introduction-commit')) === undefined) {
-      const prefix = branch ? `guix.authentication-${branch}` : 'guix.authentication';
-      await repo.setConfig(`${prefix}.introduction-commit`, start);
-      await repo.setConfig(`${prefix}.introduction-signer`, signerArg);
-      await repo.setConfig(`${prefix}.keyring`, keyringReference);
+    // Recorded in the generic section, read back for any branch (as Guix does); a repository
+    // with both values configured already is left as it is.
+    if ((await configured(repo, branch, 'introduction-commit')) === undefined || (await configured(repo, branch, 'introduction-signer')) === undefined) {
+      await repo.setConfig('guix.authentication.introduction-commit', start);
+      await repo.setConfig('guix.authentication.introduction-signer', signerArg);
+      await repo.setConfig('guix.authentication.keyring', keyringReference);
       info('introduction and keyring recorded in repository configuration file');
       const hooksDir = path.join(repo.commonDir, 'hooks');
-      const skipped = installHooks(hooksDir, keytoolProgram(io.env));
-      if (skipped.length) io.stderr.write(`${PROGRAM}: warning: not overriding pre-existing hooks '${displayable(path.join(hooksDir, 'pre-push'))}' and '${displayable(path.join(hooksDir, 'post-merge'))}'\n`);
+      const hooks = `'${displayable(path.join(hooksDir, 'pre-push'))}' and '${displayable(path.join(hooksDir, 'post-merge'))}'`;
+      if (installHooks(hooksDir, keytoolProgram(io.env))) info(`installed hooks ${hooks}`);
+      else {
+        io.stderr.write(`${PROGRAM}: warning: not overriding pre-existing hooks ${hooks}\n`);
+        io.stderr.write(`hint: Call \`${PROGRAM}' from your own pre-push and post-merge hooks to\nauthenticate what you push before pushing and what you pull after pulling.\n\n`);
+      }
     }
     if (a.stats && result.stats.size > 0) {
       const rows = [...result.stats.values()].sort((x, y) => y.count - x.count);

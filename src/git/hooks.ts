@@ -37,23 +37,24 @@ exec ${shellQuote(program)} git pre-push "$@"
 }
 
 /**
- * Write the hooks into `hooksDir` unless they exist. Returns the paths it did not write because
- * they were already there.
+ * Write both hooks into `hooksDir`, or neither when either is already there (as Guix does: a
+ * hook of the user's own stays theirs, and half of ours would be a surprise). Returns whether
+ * they were written.
  */
-export function installHooks(hooksDir: string, program: string): string[] {
+export function installHooks(hooksDir: string, program: string): boolean {
   mkdirSync(hooksDir, { recursive: true });
-  const skipped: string[] = [];
   const hooks: [string, string][] = [['pre-push', prePushHook(program)], ['post-merge', postMergeHook(program)]];
+  if (hooks.some(([name]) => existsSync(path.join(hooksDir, name)))) return false;
   for (const [name, text] of hooks) {
-    const file = path.join(hooksDir, name);
+    // O_EXCL all the same: a hook made meanwhile is never overwritten.
     let fd: number;
     try {
-      fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o755);
+      fd = openSync(path.join(hooksDir, name), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o755);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') { skipped.push(file); continue; }
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw e;
     }
     try { writeSync(fd, text); } finally { closeSync(fd); }
   }
-  return skipped;
+  return true;
 }

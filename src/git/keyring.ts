@@ -11,7 +11,8 @@ export async function keyringCommit(repo: Repository, reference: string): Promis
     const id = await repo.resolveCommit(ref);
     if (id) return id;
   }
-  throw new GitError(`cannot locate branch '${excerpt(reference)}'`);
+  // libgit2's words (Guix looks the branch up with BRANCH-ALL: local, then remote-tracking).
+  throw new GitError(`cannot locate remote-tracking branch '${excerpt(reference)}'`);
 }
 
 export async function loadKeyring(repo: Repository, reference: string): Promise<Keyring> {

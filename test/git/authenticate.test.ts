@@ -4,6 +4,7 @@ import { existsSync, readFileSync, statSync, chmodSync, writeFileSync } from 'no
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorizations, TestRepo, type TestKey } from './support/repo.js';
+import { makeCast } from './support/cast.js';
 import { authenticate, authorizationsCommand, fmt } from './support/run.js';
 import { repositoryCacheKey, cacheFile } from '../../src/git/cache.js';
 
@@ -27,13 +28,8 @@ function aliceIntro(): { r: TestRepo; auth: string; s: string } {
 }
 
 beforeAll(() => {
-  keysRepo = TestRepo.create('keys');
+  ({ keys: keysRepo, alice, bob, carol, dave, erin } = makeCast());
   repos.push(keysRepo);
-  alice = keysRepo.genKey('Alice', 'ed25519');
-  bob = keysRepo.genKey('Bob', 'ed25519');
-  carol = keysRepo.genKey('Carol', 'rsa2048');
-  dave = keysRepo.genKey('Dave', 'ed25519'); // never in the keyring
-  erin = keysRepo.genKey('Erin', 'ed25519', { signingSubkey: true });
 });
 
 afterAll(() => {
@@ -54,14 +50,17 @@ describe('keytool git authenticate', () => {
     expect(out.stderr).toBe([
       `Authenticating commits ${s.slice(0, 7)} to ${c2.slice(0, 7)} (2 new commits)...`,
       `${PROG}: introduction and keyring recorded in repository configuration file`,
+      `${PROG}: installed hooks '${path.join(r.dir, '.git', 'hooks', 'pre-push')}' and '${path.join(r.dir, '.git', 'hooks', 'post-merge')}'`,
       `${PROG}: successfully authenticated commit ${c2}`,
       '',
     ].join('\n'));
     expect(out.status).toBe(0);
     expect(out.stdout).toBe(`Signing statistics:\n  ${fmt(alice.primary)}          2\n`);
-    expect(r.git(['config', 'guix.authentication-main.introduction-commit'])).toBe(s);
-    expect(r.git(['config', 'guix.authentication-main.introduction-signer'])).toBe(fmt(alice.primary));
-    expect(r.git(['config', 'guix.authentication-main.keyring'])).toBe('keyring');
+    expect(r.git(['config', 'guix.authentication.introduction-commit'])).toBe(s);
+    expect(r.git(['config', 'guix.authentication.introduction-signer'])).toBe(fmt(alice.primary));
+    expect(r.git(['config', 'guix.authentication.keyring'])).toBe('keyring');
+    // In the generic section, as Guix records it (a branch section is read first when there is one).
+    expect(readFileSync(path.join(r.dir, '.git', 'config'), 'utf8')).not.toContain('authentication-');
     for (const hook of ['pre-push', 'post-merge']) {
       const file = path.join(r.dir, '.git', 'hooks', hook);
       expect(statSync(file).mode & 0o777).toBe(0o755);
@@ -73,20 +72,36 @@ describe('keytool git authenticate', () => {
     expect(readFileSync(file, 'utf8')).toBe(`;; List of previously-authenticated commits.\n\n("${c2}")\n`);
     expect(statSync(file).mode & 0o777).toBe(0o600);
 
-    // Second run: the introduction comes from the config, everything is cached: no work at all,
-    // not even loading the keyring (deleting its branch changes nothing).
-    r.git(['update-ref', '-d', 'refs/heads/keyring']);
+    // Second run: the introduction comes from the config, everything is cached: nothing is
+    // checked (a keyring without the signer's key changes nothing). As in Guix, the keyring is
+    // loaded all the same: without its branch, even a run with nothing new fails.
+    r.keyring([bob]);
     const again = await authenticate(r, []);
     expect(again).toEqual({ status: 0, stdout: '', stderr: `${PROG}: successfully authenticated commit ${c2}\n` });
+    r.git(['update-ref', '-d', 'refs/heads/keyring']);
+    expect(await authenticate(r, [])).toEqual({ status: 1, stdout: '', stderr: `${PROG}: error: Git error: cannot locate remote-tracking branch 'keyring'\n` });
 
     // A new commit: only it is checked (the cached one bounds the walk), then the cache grows.
     r.keyring([alice, bob]);
     const c3 = r.commit({ '.guix-authorizations': auth, 'README': 'hello 4\n' }, [c2], alice);
     r.head(c3);
     const third = await authenticate(r, []);
-    expect(third.stderr).toContain(`(1 new commit)...`);
+    expect(third.stderr).toContain(`(1 new commits)...`);
     expect(third.status).toBe(0);
     expect(readFileSync(file, 'utf8')).toBe(`;; List of previously-authenticated commits.\n\n("${c3}"\n "${c2}")\n`);
+  });
+
+  it('installs neither hook when one is already there, as Guix: warns and hints instead', async () => {
+    const { r, auth, s } = aliceIntro();
+    r.head(r.commit({ '.guix-authorizations': auth, a: '1' }, [s], alice));
+    const hooks = path.join(r.dir, '.git', 'hooks');
+    writeFileSync(path.join(hooks, 'post-merge'), '#!/bin/sh\necho mine\n', { mode: 0o755 });
+    const out = await authenticate(r, [s, alice.primary]);
+    expect(out.status).toBe(0);
+    expect(out.stderr).toContain(`${PROG}: warning: not overriding pre-existing hooks '${hooks}/pre-push' and '${hooks}/post-merge'\nhint: `);
+    expect(out.stderr).not.toContain('installed hooks');
+    expect(existsSync(path.join(hooks, 'pre-push'))).toBe(false);
+    expect(readFileSync(path.join(hooks, 'post-merge'), 'utf8')).toBe('#!/bin/sh\necho mine\n');
   });
 
   it('ignores a cache file whose mode is not 0600, and sets it to 0600', async () => {
@@ -97,7 +112,7 @@ describe('keytool git authenticate', () => {
     const file = cacheFile(repositoryCacheKey(path.join(r.dir, '.git')), r.env);
     chmodSync(file, 0o644);
     const again = await authenticate(r, [s, alice.primary]);
-    expect(again.stderr).toContain('(1 new commit)');
+    expect(again.stderr).toContain('(1 new commits)');
     expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
@@ -294,9 +309,13 @@ describe('keytool git authenticate', () => {
     expect((await authenticate(r, [s, 'ABCD 1234'])).stderr).toBe(`${PROG}: error: ABCD 1234: wrong length for OpenPGP fingerprint\n`);
     expect((await authenticate(r, ['0123456789012345678901234567890123456789', alice.primary])).stderr).toMatch(/^keytool git authenticate: error: Git error: /);
     // E = S: nothing checked, still success.
-    expect((await authenticate(r, [s, alice.primary])).stderr).toBe(`${PROG}: introduction and keyring recorded in repository configuration file\n${PROG}: successfully authenticated commit ${s}\n`);
-    // Nothing to check: the keyring is not even looked up.
-    expect((await authenticate(r, [s, alice.primary], { keyring: 'nope', end: s })).status).toBe(0); // nothing to check
+    const hooks = path.join(r.dir, '.git', 'hooks');
+    expect((await authenticate(r, [s, alice.primary])).stderr).toBe(
+      `${PROG}: introduction and keyring recorded in repository configuration file\n` +
+        `${PROG}: installed hooks '${hooks}/pre-push' and '${hooks}/post-merge'\n${PROG}: successfully authenticated commit ${s}\n`,
+    );
+    // Nothing to check, but the keyring is loaded all the same (as Guix does).
+    expect((await authenticate(r, [s, alice.primary], { keyring: 'nope', end: s })).stderr).toBe(`${PROG}: error: Git error: cannot locate remote-tracking branch 'nope'\n`);
     r.git(['symbolic-ref', 'HEAD', 'refs/heads/keyring']);
     expect(await authenticate(r, [])).toEqual({ status: 0, stdout: '', stderr: `${PROG}: current branch 'keyring' is the keyring branch; doing nothing\n` });
   });
@@ -347,7 +366,7 @@ describe('keytool git authenticate', () => {
     const c1 = r.commit({ '.guix-authorizations': authorizations([alice]), a: '1' }, [s], alice);
     const keyring = `--exec=touch ${marker}`;
     const k = await authenticate(r, [s, alice.primary], { keyring, end: c1 });
-    expect(k.stderr).toContain(`error: Git error: cannot locate branch '${keyring}'`);
+    expect(k.stderr).toContain(`error: Git error: cannot locate remote-tracking branch '${keyring}'`);
     expect(existsSync(marker)).toBe(false);
   });
 });

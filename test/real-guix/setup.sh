@@ -164,6 +164,14 @@ if ! cmp -s "$node_bin" "$root$node_bin"; then
 fi
 [ -e "$root/usr/bin/node" ] || ln -s "$node_bin" "$root/usr/bin/node"
 chroot "$root" env -i /usr/bin/node -e 0 || { say "the host's node does not run in the root"; exit 6; }
+# - git, which `keytool git` reads repositories through (Guix itself uses libgit2); installed once.
+if ! chroot "$root" sh -c 'command -v git' >/dev/null; then
+  say "installing git in the root"
+  cp /etc/resolv.conf "$root/etc/resolv.conf"
+  chroot "$root" env DEBIAN_FRONTEND=noninteractive sh -c \
+    'apt-get -o Acquire::Check-Valid-Until=false update -qq && apt-get install -y -qq --no-install-recommends git && apt-get clean' >&2 ||
+    { say "installing git in the root failed"; exit 6; }
+fi
 say "root ready in $(($(date +%s) - start)) s"
 
 [ $# -gt 0 ] || exit 0

@@ -17,7 +17,7 @@ export class GitAuthenticateCommand extends Command {
     details: `
       Checks that every commit from the introductory COMMIT to the end commit (default: HEAD) is signed by a key that its parent commits authorize in \`.guix-authorizations\`, with the keys taken from the keyring branch, and that COMMIT itself is signed by SIGNER (an OpenPGP fingerprint). The rules, messages, exit status and cache file are those of \`guix git authenticate\`: the two share \`~/.cache/guix/authentication\`, so commits one has authenticated are not checked again by the other.
 
-      Without COMMIT and SIGNER, they are read from the repository's git configuration (\`guix.authentication-BRANCH.introduction-commit\` and \`introduction-signer\`, then \`guix.authentication.*\`). After the first success they are recorded there and \`pre-push\` and \`post-merge\` hooks are installed (existing hooks are left alone).
+      Without COMMIT and SIGNER, they are read from the repository's git configuration (\`guix.authentication-BRANCH.introduction-commit\` and \`introduction-signer\`, then \`guix.authentication.*\`). After the first success they are recorded in \`guix.authentication.*\` and \`pre-push\` and \`post-merge\` hooks are installed (neither when either exists already).
 
       Exit status: 0 when authenticated, 1 on any authentication or git error, 2 for an unknown option.
     `,
