@@ -56,7 +56,7 @@ describe('keytool git channel init', () => {
     expect(r.git(['status', '--porcelain'])).toBe('');
     expect(r.git(['symbolic-ref', 'HEAD'])).toBe('refs/heads/main');
     // The printed introduction authenticates, with a fresh configuration and cache.
-    r.git(['config', '--remove-section', 'guix.authentication-main']);
+    r.git(['config', '--remove-section', 'guix.authentication']);
     const auth = kt(r, ['git', 'authenticate', intro.commit, intro.signer]);
     expect(auth.stderr).toContain('successfully authenticated');
     expect(auth.status).toBe(0);
