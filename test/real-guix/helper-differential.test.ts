@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSexp, printCanonical, printTransport } from '../../src/sexp/index.js';
 import { requestBytes } from '../helper/daemon-client.js';
 import { makeConfigDir, WORK, writeInRoot, type ConfigDir } from './support/daemon.js';
 import { HelperSession, type Outcome } from './support/helper-session.js';
@@ -45,6 +46,8 @@ const deaths: string[] = [];
 let keys: Key[] = [];
 let pairs: Pair[] = [];
 let sent = 0;
+/** A good signature per key, from the 32-byte round, for the encoding cases. */
+const goodSignatures = new Map<string, string>();
 
 beforeAll(async () => {
   keys = await Promise.all(
@@ -151,6 +154,7 @@ describe('guix authenticate and ours, request by request', () => {
         if (size === 32) {
           expect(sig, `${label}: no signature from our helper`).toBeDefined();
           stand_in = sig;
+          goodSignatures.set(key.name, sig!);
         }
         // Where this size cannot be signed, verify the 32-byte signature with this hash in its
         // data: a mismatch both must refuse.
@@ -190,6 +194,24 @@ describe('guix authenticate and ours, request by request', () => {
       ['unknown command', requestBytes('frobnicate', 'x')],
     ];
     for (const pair of pairs) for (const [what, request] of garbage) await both(pair, what, request);
+    // The same good signature written the other ways libgcrypt reads: verified; and in the
+    // transport form {base64}, which it does not read (our S-expression reader does): refused.
+    for (const name of ['ed25519', 'rsa2048']) {
+      const sig = goodSignatures.get(name)!;
+      const forms: [string, string][] = [
+        ['canonical form', Buffer.from(printCanonical(parseSexp(sig))).toString('latin1')],
+        ['lower-case hex', sig.replace(/#[0-9A-F]+#/g, (h) => h.toLowerCase())],
+        ['s as a base64 atom', sig.replace(/\(s #([0-9A-F]+)#\)/, (_, h: string) => `(s |${Buffer.from(h, 'hex').toString('base64')}|)`)],
+        ['all on one line', sig.replace(/\n\s*/g, ' ')],
+      ];
+      for (const pair of pairs) {
+        // A NUL byte in the canonical form (binary atoms) kills the real helper (Guile refuses it
+        // in a C string); ours verifies the signature, as for "café" below.
+        const verdict = pair.acl === 'all' ? 0 : 500;
+        for (const [what, text] of forms) await both(pair, `${name} good signature, ${what}`, verify(text), verdict);
+        await both(pair, `${name} good signature, transport form {base64}`, verify(Buffer.from(printTransport(parseSexp(sig))).toString('latin1')));
+      }
+    }
     // Guix's base16 reader takes lower case only (the daemon sends lower case); ours takes both.
     await both(pairs[0]!, 'sign, upper-case hash', requestBytes('sign', key.secret, hex(randomBytes(32)).toUpperCase()), 0);
     // Guix's own test hash, "café" four times in Latin-1: guile-gcrypt hands back a symbol for it.
@@ -198,6 +220,18 @@ describe('guix authenticate and ours, request by request', () => {
     const signed = await both(pair, 'sign "café"×8', requestBytes('sign', key.secret, hex(cafe)));
     expect('reply' in signed && signed.reply.code).toBe(0);
     if ('reply' in signed) await both(pair, 'verify "café"×8', verify(signed.reply.payload.toString('latin1')), 0);
+    // The canonical form without a NUL byte, which the real helper reads: signatures by keys
+    // whose public key has none, until one is free of NUL too (most are within a few tries).
+    let probed = false;
+    for (let i = 0; i < 60 && !probed; i++) {
+      const signer = keys[i % keys.length]!;
+      const r = await pair.ours.request(requestBytes('sign', signer.secret, hex(randomBytes(32))));
+      const canonical = 'reply' in r && r.reply.code === 0 ? Buffer.from(printCanonical(parseSexp(r.reply.payload))) : undefined;
+      if (!canonical || canonical.includes(0)) continue;
+      await both(pair, `${signer.name} good signature, canonical form without NUL`, verify(canonical.toString('latin1')));
+      probed = true;
+    }
+    expect(probed, 'no signature with a NUL-free canonical form in 60 tries').toBe(true);
   });
 
   it('at least 500 requests; ours never died and ends cleanly', async () => {
