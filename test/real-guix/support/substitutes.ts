@@ -93,18 +93,36 @@ export async function serveNarinfos(): Promise<NarinfoServer> {
   return { url: `http://127.0.0.1:${port}`, narinfos, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
+/** The real substituter's verdict on one path: taken, refused, or it exited (with its message). */
+export type SubstituterVerdict = 'valid' | 'refused' | `exited: ${string}`;
+
 /**
- * Which of `paths` the real substituter takes from `url`, as guix-daemon asks it (`guix substitute
- * --query`, `have PATHS`), checking narinfo signatures against `config`'s ACL. A fresh cache each
- * time: guix substitute remembers lookups, good and bad, in ~/.cache/guix/substitute.
+ * What the real substituter makes of each of `paths` on `url`, as guix-daemon asks it (`guix
+ * substitute --query`, one `have PATH` query each), checking narinfo signatures against
+ * `config`'s ACL. Some narinfos make it exit (a Signature field it cannot parse): that path is
+ * `exited: MESSAGE` and a new substituter takes the rest. A fresh cache each time: guix
+ * substitute remembers lookups, good and bad, in ~/.cache/guix/substitute.
  */
-export async function substitutable(url: string, config: ConfigDir, paths: readonly string[]): Promise<{ have: string[]; stderr: string }> {
-  const cache = `/${path.relative(realGuix().root, mkdtempSync(onHost(`${WORK}/substitute-cache-`)))}`;
-  // Its replies go to file descriptor 4 (the daemon's reply pipe): here, to stdout.
-  const result = await inRoot(['sh', '-c', 'exec guix substitute --query 4>&1'], {
-    env: { GUIX_CONFIGURATION_DIRECTORY: config.dir, XDG_CACHE_HOME: cache, _NIX_OPTIONS: `substitute-urls=${url}\n` },
-    input: `have ${paths.join(' ')}\n`,
-  });
-  if (result.status !== 0) throw new Error(`guix substitute --query exited ${result.status}:\n${result.stderr}`);
-  return { have: result.stdout.toString().split('\n').filter(Boolean), stderr: result.stderr };
+export async function substituterVerdicts(url: string, config: ConfigDir, paths: readonly string[]): Promise<Map<string, SubstituterVerdict>> {
+  const verdicts = new Map<string, SubstituterVerdict>();
+  let rest = [...paths];
+  while (rest.length > 0) {
+    const cache = `/${path.relative(realGuix().root, mkdtempSync(onHost(`${WORK}/substitute-cache-`)))}`;
+    // Its replies go to file descriptor 4 (the daemon's reply pipe): here, to stdout.
+    const result = await inRoot(['sh', '-c', 'exec guix substitute --query 4>&1'], {
+      env: { GUIX_CONFIGURATION_DIRECTORY: config.dir, XDG_CACHE_HOME: cache, _NIX_OPTIONS: `substitute-urls=${url}\n` },
+      input: rest.map((p) => `have ${p}\n`).join(''),
+    });
+    // One reply per query: the paths it has, then an empty line.
+    const replies = result.stdout.toString().split(/^\n/m).slice(0, -1);
+    replies.forEach((reply, i) => verdicts.set(rest[i]!, reply.split('\n').includes(rest[i]!) ? 'valid' : 'refused'));
+    if (result.status === 0 && replies.length === rest.length) break;
+    const dying = rest[replies.length];
+    if (dying === undefined) throw new Error(`guix substitute --query exited ${result.status} after answering everything:\n${result.stderr}`);
+    const lines = result.stderr.split(/[\r\n\x1b]/).map((l) => l.trim()).filter((l) => l && !l.startsWith('[Klooking') && !l.startsWith('GC Warning'));
+    const message = lines.filter((l) => l.includes('error:')).pop() ?? lines.pop() ?? `status ${result.status}`;
+    verdicts.set(dying, `exited: ${message.replace(/^.*?error: /, '').slice(0, 120)}`);
+    rest = rest.slice(replies.length + 1);
+  }
+  return verdicts;
 }
