@@ -1,13 +1,13 @@
 // Substitute servers on 127.0.0.1 and the real substituter's view of them: the real `guix
 // publish` over the root's store, a tiny HTTP server of our own narinfos, and `guix substitute
 // --query` (what guix-daemon runs to ask which items a server has, with its ACL).
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WORK, type ConfigDir, type Daemon } from './daemon.js';
-import { chrootArgv, inRoot, onHost, realGuix, trackPid } from './root.js';
+import { startInRoot } from './process.js';
+import { inRoot, onHost, realGuix } from './root.js';
 
 /** A port free on 127.0.0.1 now (the root shares the host's network). */
 export async function freePort(): Promise<number> {
@@ -36,14 +36,7 @@ export async function startPublish(daemon: Daemon, config: ConfigDir, compressio
     'guix', 'publish', '--listen=127.0.0.1', `--port=${port}`, ...compressions.map((c) => `--compression=${c}`),
     `--public-key=${config.dir}/signing-key.pub`, `--private-key=${config.dir}/signing-key.sec`,
   ];
-  const [command, ...args] = chrootArgv(argv, { env: { GUIX_DAEMON_SOCKET: daemon.socket } });
-  const child = spawn(command!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  trackPid(child.pid!);
-  let output = '';
-  child.stdout.on('data', (b: Buffer) => (output += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (output += b.toString()));
-  let exited = false;
-  const exit = new Promise<void>((resolve) => child.on('exit', () => ((exited = true), resolve())));
+  const server = startInRoot(argv, { env: { GUIX_DAEMON_SOCKET: daemon.socket } });
   const url = `http://127.0.0.1:${port}`;
   const get = async (urlPath: string) => {
     const response = await fetch(url + urlPath);
@@ -51,9 +44,9 @@ export async function startPublish(daemon: Daemon, config: ConfigDir, compressio
   };
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (exited || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`guix publish -C ${compressions.join(' -C ')} did not start on ${url}:\n${output}`);
+    if (server.exited() || Date.now() > deadline) {
+      await server.stop();
+      throw new Error(`guix publish -C ${compressions.join(' -C ')} did not start on ${url}:\n${server.output()}`);
     }
     try {
       if ((await get('/nix-cache-info')).status === 200) break;
@@ -65,11 +58,7 @@ export async function startPublish(daemon: Daemon, config: ConfigDir, compressio
   return {
     url,
     get,
-    stop: async () => {
-      if (!exited) child.kill('SIGTERM');
-      await Promise.race([exit, new Promise((r) => setTimeout(r, 5_000))]);
-      if (!exited) child.kill('SIGKILL');
-    },
+    stop: server.stop,
   };
 }
 
