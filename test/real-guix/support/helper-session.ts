@@ -54,7 +54,8 @@ export class HelperSession {
       await client.exited;
       this.client = undefined;
       const last = this.stderr.trim().split('\n').filter((l) => !l.startsWith('GC Warning')).pop();
-      return { died: last ?? (error as Error).message };
+      const why = last ?? (error as Error).message;
+      return { died: why.length > 160 ? `${why.slice(0, 160)}…` : why };
     } finally {
       clearTimeout(timer);
     }
