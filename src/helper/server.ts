@@ -227,7 +227,8 @@ export class Session {
     if (!this.acl.ok) return fail(`cannot verify signatures: the access-control list is unusable: ${this.acl.message}`);
     let sig: Sexp;
     try {
-      sig = parseSexp(text);
+      // Not our transport form: the real helper (libgcrypt) refuses it, so the daemon would too.
+      sig = parseSexp(text, { noTransport: true });
     } catch (e) {
       return fail(`corrupt signature data: not an S-expression: ${errorMessage(e)}`);
     }

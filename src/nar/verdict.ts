@@ -31,7 +31,8 @@ const sameBytes = (a: Uint8Array | undefined, b: Uint8Array): boolean => a !== u
 export function judgeSignature(text: Uint8Array, expected: Uint8Array, acl: readonly SexpList[], order: 'narinfo' | 'import'): SignatureVerdict {
   let sig: Sexp;
   try {
-    sig = parseSexp(text);
+    // As libgcrypt reads it (the helper and the substituter hand it over): no transport form.
+    sig = parseSexp(text, { noTransport: true });
   } catch (e) {
     return { status: 'corrupt', reason: excerpt(e instanceof SexpError ? `not an S-expression: ${e.message}` : String(e), 200) };
   }

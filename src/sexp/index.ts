@@ -2,7 +2,8 @@
  * The S-expression codec: reads and writes exactly what libgcrypt (Debian's 1.10.1, which made
  * test/fixtures/sexp.json) reads and writes. Stands alone: no import from the rest of the project.
  *
- * - `parseSexp(bytes | latin1 string, limits?)` reads one expression in any of the three forms;
+ * - `parseSexp(bytes | latin1 string, options?)` reads one expression in any of the three forms
+ *   (`noTransport`: only the two libgcrypt reads);
  *   `SexpReader` is the same state machine fed chunk by chunk (`push`, `done`, `end()`), giving
  *   the same result, or the same error, for every way of splitting the input.
  * - `printAdvanced` / `advancedString` (libgcrypt's GCRYSEXP_FMT_ADVANCED byte for byte),

@@ -554,7 +554,13 @@ export class SexpReader {
           this.state = S.Transport;
           return;
         }
-        this.fail("unexpected '{' (the transport form {base64} is read only as a whole expression)", at, E.UNEXPECTED_PUNC);
+        this.fail(
+          this.stack.length === 0
+            ? "unexpected '{': the transport form {base64} is not read here (libgcrypt does not read it)"
+            : "unexpected '{' (the transport form {base64} is read only as a whole expression)",
+          at,
+          E.UNEXPECTED_PUNC,
+        );
       // eslint-disable-next-line no-fallthrough
       case 0x26: // &
       case 0x5c: // \
@@ -674,15 +680,18 @@ export class SexpReader {
   }
 }
 
-/** Read one S-expression from a whole buffer (a string is taken as ISO-8859-1). */
-export function parseSexp(input: Uint8Array | string, limits?: SexpLimits): Sexp {
+/**
+ * Read one S-expression from a whole buffer (a string is taken as ISO-8859-1). `noTransport`
+ * reads only what libgcrypt reads, where a text must mean to Guix what it means to us.
+ */
+export function parseSexp(input: Uint8Array | string, options?: ReaderOptions): Sexp {
   if (typeof input === 'string') {
     // One char per byte: a char above U+00FF would be silently truncated by the conversion.
     const bad = input.search(/[^\u0000-\u00ff]/);
     if (bad >= 0) throw new SexpError(`character U+${input.charCodeAt(bad).toString(16).toUpperCase().padStart(4, '0')} is not ISO-8859-1 (pass bytes for UTF-8 text)`, bad);
   }
   const bytes = typeof input === 'string' ? Buffer.from(input, 'latin1') : input;
-  const r = new SexpReader(limits);
+  const r = new SexpReader(options);
   r.push(bytes);
   return r.end();
 }

@@ -5,7 +5,7 @@ import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, ex
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { advancedString, parseSexp } from '../../src/sexp/index.js';
+import { advancedString, parseSexp, printTransport } from '../../src/sexp/index.js';
 import { assertBuilt, DaemonClient, keytoolBin, requestBytes, type Reply } from './daemon-client.js';
 import { loadVectors, makeConfigDir, type ConfigDir } from './vectors.js';
 
@@ -97,6 +97,16 @@ describe('the real helper’s own failure replies, byte for byte', () => {
     const r = await c.readReply();
     expect(Buffer.concat([Buffer.from(`${r.code} ${r.payload.length}:`), r.payload]).toString('latin1')).toBe('500 27:corrupt signature data: ()\n');
     await c.end();
+  });
+});
+
+describe('signatures libgcrypt does not read', () => {
+  it('a good signature in our transport form {base64}: corrupt signature data, as the real helper cannot read it', async () => {
+    const transport = Buffer.from(printTransport(parseSexp(sigOf(ED))));
+    expect(await session([requestBytes('verify', transport), requestBytes('verify', sigOf(ED))])).toEqual([
+      e500("corrupt signature data: not an S-expression: unexpected '{': the transport form {base64} is not read here (libgcrypt does not read it) at byte 0\n"),
+      ok(hashOf(ED)),
+    ]);
   });
 });
 

@@ -80,6 +80,11 @@ export class DaemonClient {
     });
   }
 
+  /** Talk to a helper already started (e.g. in the real-Guix root), stdin and stdout piped. */
+  static attach(child: ChildProcessWithoutNullStreams): DaemonClient {
+    return new DaemonClient(child);
+  }
+
   /** Start `bin/keytool authenticate` as the daemon does. */
   static start(options: { configDir: string; launch?: Launch; env?: NodeJS.ProcessEnv; args?: string[] }): DaemonClient {
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, GUIX_CONFIGURATION_DIRECTORY: options.configDir, ...options.env };

@@ -154,6 +154,16 @@ chroot "$root" getent passwd guix-daemon >/dev/null ||
   chroot "$root" useradd --system --user-group --home-dir /var/empty --shell /usr/sbin/nologin guix-daemon
 #   and what the postinst then gives it (it could not, without the user);
 chroot "$root" sh -c 'for d in /var/guix /var/log/guix /gnu/store; do mkdir -p $d && chown guix-daemon:guix-daemon $d; done'
+# - guile-zstd, which Debian's guix Recommends (so a plain `apt-get install guix` has it) but a
+#   root built without Recommends lacks: `guix publish -C zstd` needs it;
+if ! chroot "$root" dpkg -s guile-zstd >/dev/null 2>&1; then
+  say "installing guile-zstd in the root"
+  cp /etc/resolv.conf "$root/etc/resolv.conf"
+  chroot "$root" env DEBIAN_FRONTEND=noninteractive sh -c \
+    'apt-get install -y -qq --no-install-recommends guile-zstd || { apt-get -o Acquire::Check-Valid-Until=false update -qq && apt-get install -y -qq --no-install-recommends guile-zstd; }' >&2 ||
+    say "could not install guile-zstd in the root: guix publish -C zstd will not work"
+  chroot "$root" apt-get clean
+fi
 # - the host's node, at the same path and with the same time stamp, so bin/keytool finds the
 #   helper's start-up snapshot usable (dist/helper.blob.node names the node that built it).
 node_bin=$(command -v node)

@@ -19,6 +19,7 @@ export default class RealGuixReporter extends SummaryReporter {
       const g = JSON.parse(line) as GroupReport;
       const diff = g.differing.length ? ` (differing: ${g.differing.join(', ')})` : '';
       process.stdout.write(`real-guix ${g.group}: ${g.compared} cases compared, ${g.identical} identical${diff}\n`);
+      for (const note of g.notes ?? []) process.stdout.write(`  ${note}\n`);
     }
     super.onTestRunEnd(testModules, unhandledErrors);
   }

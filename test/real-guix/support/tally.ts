@@ -10,6 +10,8 @@ export interface GroupReport {
   compared: number;
   identical: number;
   differing: string[];
+  /** Lines printed under the group's line (e.g. what made the real program fail). */
+  notes?: string[];
 }
 
 /** The file the reporter reads: beside the PID file setup.sh hands us. */
@@ -22,6 +24,7 @@ export class Tally {
   private compared = 0;
   private identical = 0;
   private readonly differing: string[] = [];
+  private readonly notes: string[] = [];
 
   constructor(readonly group: string) {}
 
@@ -34,9 +37,14 @@ export class Tally {
     return same;
   }
 
+  /** A line for the report, under the group's counts. */
+  note(line: string): void {
+    this.notes.push(line);
+  }
+
   report(): void {
     const file = reportFile();
-    const line: GroupReport = { group: this.group, compared: this.compared, identical: this.identical, differing: this.differing };
+    const line: GroupReport = { group: this.group, compared: this.compared, identical: this.identical, differing: this.differing, ...(this.notes.length ? { notes: this.notes } : {}) };
     if (file) appendFileSync(file, `${JSON.stringify(line)}\n`);
   }
 }

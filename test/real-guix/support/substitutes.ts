@@ -1,0 +1,117 @@
+// Substitute servers on 127.0.0.1 and the real substituter's view of them: the real `guix
+// publish` over the root's store, a tiny HTTP server of our own narinfos, and `guix substitute
+// --query` (what guix-daemon runs to ask which items a server has, with its ACL).
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { WORK, type ConfigDir, type Daemon } from './daemon.js';
+import { startInRoot } from './process.js';
+import { inRoot, onHost, realGuix } from './root.js';
+
+/** A port free on 127.0.0.1 now (the root shares the host's network). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export interface Publish {
+  url: string;
+  /** GET a path of the server: status and body. */
+  get(urlPath: string): Promise<{ status: number; body: Buffer }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * `guix publish --listen=127.0.0.1` on a free port, for `daemon`'s store, signing with `config`'s
+ * key pair, with a `-C` for each of `compressions` (e.g. `0` for none, `gzip`, `lzip:9`): a
+ * narinfo then has one URL, Compression and FileSize group per method. Waits until it answers.
+ */
+export async function startPublish(daemon: Daemon, config: ConfigDir, compressions: readonly string[]): Promise<Publish> {
+  const port = await freePort();
+  const argv = [
+    'guix', 'publish', '--listen=127.0.0.1', `--port=${port}`, ...compressions.map((c) => `--compression=${c}`),
+    `--public-key=${config.dir}/signing-key.pub`, `--private-key=${config.dir}/signing-key.sec`,
+  ];
+  const server = startInRoot(argv, { env: { GUIX_DAEMON_SOCKET: daemon.socket } });
+  const url = `http://127.0.0.1:${port}`;
+  const get = async (urlPath: string) => {
+    const response = await fetch(url + urlPath);
+    return { status: response.status, body: Buffer.from(await response.arrayBuffer()) };
+  };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (server.exited() || Date.now() > deadline) {
+      await server.stop();
+      throw new Error(`guix publish -C ${compressions.join(' -C ')} did not start on ${url}:\n${server.output()}`);
+    }
+    try {
+      if ((await get('/nix-cache-info')).status === 200) break;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    get,
+    stop: server.stop,
+  };
+}
+
+export interface NarinfoServer {
+  url: string;
+  /** What it serves: `/HASH.narinfo` → text (anything else: 404). */
+  narinfos: Map<string, string>;
+  close(): Promise<void>;
+}
+
+/** A substitute server of our own on 127.0.0.1: /nix-cache-info and the narinfos in its map. */
+export async function serveNarinfos(): Promise<NarinfoServer> {
+  const narinfos = new Map<string, string>();
+  const server: Server = createServer((request, response) => {
+    const body = request.url === '/nix-cache-info' ? 'StoreDir: /gnu/store\nWantMassQuery: 0\nPriority: 100\n' : narinfos.get(request.url ?? '');
+    if (body === undefined) response.writeHead(404).end('not found\n');
+    else response.writeHead(200, { 'content-type': 'text/plain' }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, narinfos, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** The real substituter's verdict on one path: taken, refused, or it exited (with its message). */
+export type SubstituterVerdict = 'valid' | 'refused' | `exited: ${string}`;
+
+/**
+ * What the real substituter makes of each of `paths` on `url`, as guix-daemon asks it (`guix
+ * substitute --query`, one `have PATH` query each), checking narinfo signatures against
+ * `config`'s ACL. Some narinfos make it exit (a Signature field it cannot parse): that path is
+ * `exited: MESSAGE` and a new substituter takes the rest. A fresh cache each time: guix
+ * substitute remembers lookups, good and bad, in ~/.cache/guix/substitute.
+ */
+export async function substituterVerdicts(url: string, config: ConfigDir, paths: readonly string[]): Promise<Map<string, SubstituterVerdict>> {
+  const verdicts = new Map<string, SubstituterVerdict>();
+  let rest = [...paths];
+  while (rest.length > 0) {
+    const cache = `/${path.relative(realGuix().root, mkdtempSync(onHost(`${WORK}/substitute-cache-`)))}`;
+    // Its replies go to file descriptor 4 (the daemon's reply pipe): here, to stdout.
+    const result = await inRoot(['sh', '-c', 'exec guix substitute --query 4>&1'], {
+      env: { GUIX_CONFIGURATION_DIRECTORY: config.dir, XDG_CACHE_HOME: cache, _NIX_OPTIONS: `substitute-urls=${url}\n` },
+      input: rest.map((p) => `have ${p}\n`).join(''),
+    });
+    // One reply per query: the paths it has, then an empty line.
+    const replies = result.stdout.toString().split(/^\n/m).slice(0, -1);
+    replies.forEach((reply, i) => verdicts.set(rest[i]!, reply.split('\n').includes(rest[i]!) ? 'valid' : 'refused'));
+    if (result.status === 0 && replies.length === rest.length) break;
+    const dying = rest[replies.length];
+    if (dying === undefined) throw new Error(`guix substitute --query exited ${result.status} after answering everything:\n${result.stderr}`);
+    const lines = result.stderr.split(/[\r\n\x1b]/).map((l) => l.trim()).filter((l) => l && !l.startsWith('[Klooking') && !l.startsWith('GC Warning'));
+    const message = lines.filter((l) => l.includes('error:')).pop() ?? lines.pop() ?? `status ${result.status}`;
+    verdicts.set(dying, `exited: ${message.replace(/^.*?error: /, '').slice(0, 120)}`);
+    rest = rest.slice(replies.length + 1);
+  }
+  return verdicts;
+}
