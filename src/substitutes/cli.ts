@@ -77,7 +77,7 @@ export async function substitutesCheck(o: CheckCommandOptions, paths: ConfigPath
   const progress = new Progress(s.stderr);
   const show = (force = false): void => progress.update(() => {
     const secs = Math.max((Date.now() - started) / 1000, 0.001);
-    return `checked ${total} item${total === 1 ? '' : 's'}, ${failures} failed, ${humanBytes(bytes)} at ${humanBytes(bytes / secs)}/s`;
+    return `checked ${total} item${total === 1 ? '' : 's'}, ${failures} failed, ${humanBytes(bytes)} at ${humanBytes(Math.round(bytes / secs))}/s`; // whole bytes: a slow start is not 59.78260869565217 B/s
   }, force);
   const ticker = s.stderr.isTTY ? setInterval(() => show(true), 500) : undefined;
   const source = itemsOf(o.sources, o.itemsFrom, dir, s.stdin);
