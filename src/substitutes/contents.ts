@@ -50,8 +50,7 @@ const plural = (n: number): string => `${n} byte${n === 1 ? '' : 's'}`;
  */
 export async function checkNar(body: AsyncIterable<Buffer>, cancel: () => void, target: NarTarget, expected: NarExpected, onBytes: (n: number) => void = () => {}): Promise<ContentsResult> {
   // The compressed file is hashed only when there is a FileHash to compare with, and never
-  // twice: uncompressed, the file is the nar (measured: hashing every byte twice cost a third
-  // of the throughput).
+  // twice: uncompressed, the file is the nar (found by `npm run bench substitutes`).
   const fileHash = target.fileHash !== undefined && target.compression !== 'none' ? createHash('sha256') : undefined;
   const narHash = createHash('sha256');
   let fileBytes = 0;
