@@ -9,13 +9,13 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../src/cli/main.js';
 import { loadKeyPair, type KeyPair } from '../../src/crypto/index.js';
 import { toNixBase32 } from '../../src/nar/base32.js';
 import { signNarinfo } from '../../src/nar/narinfo.js';
-import { scratch } from '../nar/helpers.js';
+import { scratch, sink } from '../nar/helpers.js';
 import { aclText } from '../nar/keys.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -76,19 +76,6 @@ afterAll(async () => {
   server?.closeAllConnections();
   await new Promise((r) => server?.close(r));
 });
-
-function sink(isTTY: boolean): Writable & { isTTY: boolean; text: () => string } {
-  const parts: Buffer[] = [];
-  const w = new Writable({
-    write(chunk, _enc, cb) {
-      parts.push(Buffer.from(chunk));
-      cb();
-    },
-  }) as Writable & { isTTY: boolean; text: () => string };
-  w.isTTY = isTTY;
-  w.text = () => Buffer.concat(parts).toString('latin1');
-  return w;
-}
 
 /** `keytool substitutes check ARGS` in this process, with stderr a terminal or not. */
 async function inProcess(args: string[], stderrTTY: boolean) {
