@@ -148,6 +148,7 @@ describe(`a run over ${ITEMS} items from --items-from`, () => {
     const args = ['substitutes', 'check', '--contents', '--jobs', '4', '--config-dir', 'conf', '--acl', 'acl', '--state', 'run.state', '--items-from', 'items.txt', base];
     const first = await spawnKeytool(args, () => stateLines(state).length >= ITEMS / 3);
     expect(first.signal ?? first.status, first.stderr).toMatch(/^(SIGINT|130)$/);
+    expect(first.stderr).toMatch(/^keytool: substitutes check: interrupted after \d+ items checked; run the same command to go on: the items found valid are in run\.state\n$/);
     // Every line of the state file is whole, names an item of the list and says it is valid.
     const recorded = stateLines(state).map((l) => JSON.parse(l) as { item: string; status: string });
     expect(recorded.length).toBeGreaterThanOrEqual(ITEMS / 3);
