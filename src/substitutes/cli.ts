@@ -6,6 +6,7 @@ import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import type { ConfigPaths } from '../config.js';
 import { displayable } from '../display.js';
 import { KeytoolError } from '../errors.js';
+import { undoOnSignal } from '../fsutil/cleanup.js';
 import { shortFingerprint } from '../fingerprint.js';
 import { trustedKeys } from '../nar/cli/acl.js';
 import { humanBytes, Progress, type Streams } from '../nar/cli/io.js';
@@ -77,9 +78,16 @@ export async function substitutesCheck(o: CheckCommandOptions, paths: ConfigPath
   const progress = new Progress(s.stderr);
   const show = (force = false): void => progress.update(() => {
     const secs = Math.max((Date.now() - started) / 1000, 0.001);
-    return `checked ${total} item${total === 1 ? '' : 's'}, ${failures} failed, ${humanBytes(bytes)} at ${humanBytes(bytes / secs)}/s`;
+    return `checked ${total} item${total === 1 ? '' : 's'}, ${failures} failed, ${humanBytes(bytes)} at ${humanBytes(Math.round(bytes / secs))}/s`; // whole bytes: a slow start is not 59.78260869565217 B/s
   }, force);
   const ticker = s.stderr.isTTY ? setInterval(() => show(true), 500) : undefined;
+  // ^C (or a kill) ends the run at once: every verdict recorded so far is a whole line of the
+  // state file, so the same command goes on from there. Say so, instead of a stale progress line.
+  const forget = undoOnSignal(() => {
+    progress.done();
+    const resume = o.state ? `; run the same command to go on: the items found valid are in ${displayable(o.state)}` : '';
+    s.stderr.write(`keytool: substitutes check: interrupted after ${total} item${total === 1 ? '' : 's'} checked${resume}\n`);
+  });
   const source = itemsOf(o.sources, o.itemsFrom, dir, s.stdin);
   let next = (): Promise<IteratorResult<Item>> => source.next();
 
@@ -116,6 +124,7 @@ export async function substitutesCheck(o: CheckCommandOptions, paths: ConfigPath
     await Promise.all(Array.from({ length: o.jobs }, worker));
     if (failed) throw failed;
   } finally {
+    forget();
     if (ticker) clearInterval(ticker);
     progress.done();
     http.close();

@@ -1,7 +1,10 @@
-// Streaming decompression for the methods Guix servers use. gzip is Node's zlib (in process, as
-// fast as `gzip -dc`); Node 20's zlib has no zstd or lzip, so those go through the `zstd` and
-// `lzip` programs as subprocesses (measured in `npm run bench`). Every decompressor is a Duplex
-// whose output is pulled with back-pressure, so its memory is a few buffers, whatever it expands to.
+// Streaming decompression for the methods Guix servers use, each chosen by measurement (`npm run
+// bench substitutes` prints the comparison): gzip is Node's zlib in process, which inflated and
+// hashed faster than a `gzip -dc` subprocess and about as fast as `pigz -dc` (ahead or behind
+// with the load of the moment) without needing pigz; Node 20's zlib has no zstd or lzip, so those
+// go through the `zstd` and `lzip` programs as subprocesses, as fast as the programs alone.
+// Every decompressor is a Duplex whose output is pulled with back-pressure, so its memory is a few
+// buffers, whatever it expands to.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { Duplex, PassThrough } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -23,7 +26,12 @@ export interface Decompressor {
   abort(): void;
 }
 
-const PROGRAMS: Record<string, string> = { zstd: 'zstd', lzip: 'lzip' };
+// The program and its arguments for each method, reading stdin and writing stdout. Not `lzip -q`:
+// it silences lzip's errors, and "File ends unexpectedly" is how a truncated nar is told apart.
+const PROGRAMS: Record<string, { program: string; args: string[] }> = {
+  zstd: { program: 'zstd', args: ['-dcq'] },
+  lzip: { program: 'lzip', args: ['-dc'] },
+};
 
 /** The methods this build can check. */
 export const COMPRESSIONS = ['none', 'gzip', 'zstd', 'lzip'];
@@ -35,13 +43,15 @@ export function decompressor(compression: string): Decompressor {
     return { stream, finished: async () => {}, abort: () => stream.destroy() };
   }
   if (compression === 'gzip') {
-    const stream = createGunzip();
+    // 64 KiB output chunks, not zlib's 16 KiB: a quarter of the calls into zlib and the hash
+    // (measured in `npm run bench substitutes`: 1.6-1.8x the throughput).
+    const stream = createGunzip({ chunkSize: 1 << 16 });
     return { stream, finished: async () => {}, abort: () => stream.destroy() };
   }
-  const program = PROGRAMS[compression];
-  if (!program) throw new DecompressionError(`unsupported compression "${excerpt(compression, 40)}" (keytool reads ${COMPRESSIONS.join(', ')})`, false, true);
+  const { program, args } = PROGRAMS[compression] ?? {};
+  if (!program || !args) throw new DecompressionError(`unsupported compression "${excerpt(compression, 40)}" (keytool reads ${COMPRESSIONS.join(', ')})`, false, true);
   if (!installed(program)) throw new DecompressionError(`${compression} decompression needs the \`${program}\` program, which is not installed (Debian: apt install ${program})`, false, true);
-  return subprocess(program, compression);
+  return subprocess(program, args, compression);
 }
 
 const found = new Map<string, boolean>();
@@ -55,8 +65,8 @@ function installed(program: string): boolean {
   return ok;
 }
 
-function subprocess(program: string, compression: string): Decompressor {
-  const child: ChildProcess = spawn(program, ['-dcq'], { stdio: ['pipe', 'pipe', 'pipe'] });
+function subprocess(program: string, args: string[], compression: string): Decompressor {
+  const child: ChildProcess = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('latin1');
   child.stderr!.on('data', (s: string) => {
@@ -71,8 +81,8 @@ function subprocess(program: string, compression: string): Decompressor {
     child.on('close', (code, signal) => {
       if (aborted || code === 0) return resolve();
       const said = excerpt(stderr.trim().split('\n').pop() ?? '', 160);
-      // Both programs say "unexpected end of file" for a stream cut short.
-      const truncated = /unexpected end|truncated|premature|incomplete/i.test(stderr);
+      // A stream cut short: zstd says "premature end", lzip "File ends unexpectedly".
+      const truncated = /unexpected end|ends unexpectedly|truncated|premature|incomplete/i.test(stderr);
       reject(new DecompressionError(`not valid ${compression} data (${program} ${signal ? `killed by ${signal}` : `exited with status ${code}`}${said ? `: ${said}` : ''})`, truncated));
     });
   });

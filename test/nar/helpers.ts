@@ -1,7 +1,8 @@
-// Shared helpers for the nar tests: scratch directories, small trees, the A.3 store paths, collecting streams.
+// Shared helpers for the nar tests: scratch directories, small trees, the A.3 store paths, collecting streams, in-memory output streams.
 import { mkdirSync, mkdtempSync, writeFileSync, symlinkSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { TMP_ROOT } from '../support/oracle.js';
 import { narStream } from '../../src/nar/writer.js';
 
@@ -43,3 +44,17 @@ export function helloFile(dir: string, mode = 0o644): string {
 }
 
 export const fromHexBlocks = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
+
+/** An in-memory stream for a CLI run in process: a terminal or not, its text as latin1. */
+export function sink(isTTY: boolean): Writable & { isTTY: boolean; text: () => string } {
+  const parts: Buffer[] = [];
+  const w = new Writable({
+    write(chunk, _enc, cb) {
+      parts.push(Buffer.from(chunk));
+      cb();
+    },
+  }) as Writable & { isTTY: boolean; text: () => string };
+  w.isTTY = isTTY;
+  w.text = () => Buffer.concat(parts).toString('latin1');
+  return w;
+}

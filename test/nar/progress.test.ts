@@ -1,24 +1,11 @@
 // In-process runs of the archive commands through the CLI wrapper: progress appears on stderr
 // only when it is a terminal (and is cleared at the end); misuse exits 2.
 import { describe, expect, it } from 'vitest';
-import { Writable, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { closeSync, openSync, writeSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { run } from '../../src/cli/main.js';
-import { scratch } from './helpers.js';
-
-function sink(isTTY: boolean): Writable & { isTTY: boolean; text: () => string } {
-  const parts: Buffer[] = [];
-  const w = new Writable({
-    write(chunk, _enc, cb) {
-      parts.push(Buffer.from(chunk));
-      cb();
-    },
-  }) as Writable & { isTTY: boolean; text: () => string };
-  w.isTTY = isTTY;
-  w.text = () => Buffer.concat(parts).toString('latin1');
-  return w;
-}
+import { scratch, sink } from './helpers.js';
 
 async function keytool(args: string[], stderrTTY: boolean) {
   const stdout = sink(false);

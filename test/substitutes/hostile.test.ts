@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -51,8 +51,11 @@ let server: http.Server;
 let tlsServer: https.Server;
 let base: string;
 let tlsBase: string;
+let otherServer: https.Server;
+let otherBase: string;
 const sockets = new Set<{ destroy(): void; on(e: 'close', f: () => void): unknown }>();
 const expected = new Map<string, string>(); // hash part → verdict
+const indexOf = new Map<string, number>(); // item name → its index (hashOf(index) is its hash part)
 
 beforeAll(async () => {
   work = scratch('substitutes');
@@ -65,6 +68,7 @@ beforeAll(async () => {
   /** Add an item: its narinfo route and nar route, with the verdict the check must give. */
   const add = (verdict: string, name: string, make: (item: string, narUrl: string) => { info?: Handler; nar?: Handler }): void => {
     const i = n++;
+    indexOf.set(name, i);
     const item = storePath(i, name);
     const narUrl = `nar/gzip/${path.posix.basename(item)}`;
     const h = make(item, narUrl);
@@ -114,6 +118,25 @@ beforeAll(async () => {
   routes.set(`/nar/gzip/${path.posix.basename(storePath(n - 1, 'loop'))}?again`, routes.get(`/nar/gzip/${path.posix.basename(storePath(n - 1, 'loop'))}`)!);
   add('wrong-store-path', 'replayed', () => ({ info: serveBytes(narinfo(storePath(0, 'good'), nar, good, `URL: nar/gzip/x\nCompression: gzip\n`)) }));
   add('unauthorized', 'stranger', (item, url) => ({ info: serveBytes(narinfo(item, nar, a1Pair(), `URL: ${url}\nCompression: gzip\n`)) }));
+  add('file-hash-mismatch', 'file-hash', (item, url) => ({ info: serveBytes(narinfo(item, nar, good, `URL: ${url}\nCompression: gzip\nFileSize: ${gz.length}\nFileHash: ${sha(Buffer.from('other'))}\n`)) }));
+  add('valid', 'file-hash-good', (item, url) => ({ info: serveBytes(narinfo(item, nar, good, `URL: ${url}\nCompression: gzip\nFileSize: ${gz.length}\nFileHash: ${sha(gz)}\n`)) }));
+  // zstd and lzip through their programs: whole, cut in half, and with a byte flipped. The nar is
+  // half random so that the compressed file has a middle to cut and to corrupt. No FileSize, so
+  // the decompressor must be the one to notice.
+  const mixed = Buffer.concat([Buffer.from('nix-archive-1 '), randomBytes(20000), Buffer.from('text '.repeat(4000))]);
+  for (const method of ['zstd', 'lzip']) {
+    const packed = execFileSync(method, ['-c'], { input: mixed });
+    const corrupt = Buffer.from(packed);
+    corrupt[corrupt.length >> 1]! ^= 0xff;
+    const cases: [string, string, Buffer][] = [['valid', 'good', packed], ['truncated', 'truncated', packed.subarray(0, packed.length >> 1)], ['bad-compression', 'corrupt', corrupt]];
+    for (const [verdict, what, body] of cases) {
+      add(verdict, `${method}-${what}`, (item) => {
+        const url = `nar/${method}/${path.posix.basename(item)}`;
+        routes.set(`/${url}`, serveBytes(body));
+        return { info: serveBytes(narinfo(item, mixed, good, `URL: ${url}\nCompression: ${method}\n`)) };
+      });
+    }
+  }
 
   const handler: Handler = (req, res) => (routes.get(req.url ?? '') ?? ((_q, r) => { r.writeHead(404); r.end(); }))(req, res);
   server = http.createServer(handler);
@@ -127,11 +150,18 @@ beforeAll(async () => {
   tlsServer.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
   await new Promise<void>((r) => tlsServer.listen(0, '127.0.0.1', r));
   tlsBase = `https://127.0.0.1:${(tlsServer.address() as AddressInfo).port}`;
+
+  // A server whose certificate (trusted with --ca-file) is for another host name.
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'other.key', '-out', 'other.crt', '-days', '2', '-subj', '/CN=elsewhere.example', '-addext', 'subjectAltName=DNS:elsewhere.example'], { cwd: work, stdio: 'ignore' });
+  otherServer = https.createServer({ key: readFileSync(path.join(work, 'other.key')), cert: readFileSync(path.join(work, 'other.crt')) }, handler);
+  otherServer.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  await new Promise<void>((r) => otherServer.listen(0, '127.0.0.1', r));
+  otherBase = `https://127.0.0.1:${(otherServer.address() as AddressInfo).port}`;
 });
 
 afterAll(async () => {
   for (const s of sockets) s.destroy();
-  await Promise.all([new Promise((r) => server?.close(r)), new Promise((r) => tlsServer?.close(r))]);
+  await Promise.all([server, tlsServer, otherServer].map((x) => new Promise((r) => (x ? x.close(r) : r(undefined)))));
 });
 
 const check = (...args: string[]): Promise<Run> => kt(['substitutes', 'check', '--config-dir', 'conf', '--acl', 'acl', '--timeout', '1', '--retries', '1', ...args], work);
@@ -153,6 +183,12 @@ describe('substitutes check against a hostile server', () => {
     expect(says(10)).toMatch(/redirect loop/);
     expect(says(11)).toMatch(/narinfo for another store path: it describes \/gnu\/store\/0123/);
     expect(says(12)).toMatch(/unauthorized party/);
+    expect(says(13)).toMatch(/the gzip file's hash is sha256:[0-9a-z]{52}, FileHash says sha256:/);
+    for (const method of ['zstd', 'lzip']) {
+      const i = indexOf.get(`${method}-truncated`)!;
+      expect(says(i)).toBe(`${method} nar at nar/${method}/${path.posix.basename(storePath(i, `${method}-truncated`))}: the ${method} data ends before its end (truncated)`);
+      expect(says(indexOf.get(`${method}-corrupt`)!)).toMatch(new RegExp(`: not valid ${method} data \\(${method} exited with status \\d+: .+\\)$`));
+    }
   }, 60_000);
 
   it('prints one line per item and a summary; exit 0 when everything is good', async () => {
@@ -169,6 +205,12 @@ describe('substitutes check against a hostile server', () => {
     const ok = await check('--contents', '--ca-file', 'tls.crt', tlsBase, hashOf(0));
     expect(ok.stdout).toMatch(/: valid \(/);
     expect(ok.status).toBe(0);
+  }, 30_000);
+
+  it('refuses a certificate for another host name (tls-error), even from a trusted CA', async () => {
+    const r = await check('--contents', '--ca-file', 'other.crt', otherBase, hashOf(0));
+    expect(r.stdout).toMatch(/: tls-error: TLS error with 127\.0\.0\.1:\d+: the server's certificate is not for 127\.0\.0\.1\n$/);
+    expect(r.status).toBe(1);
   }, 30_000);
 
   it('checks a mirror directory laid out as the server (HASH.narinfo, nar/...) and resumes with --state', async () => {
