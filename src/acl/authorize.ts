@@ -2,6 +2,7 @@
 // atomic write). Authorize follows `guix archive --authorize`; deauthorize is what Guix lacks.
 import { existsSync, statSync } from 'node:fs';
 import type { ConfigPaths } from '../config.js';
+import { displayable } from '../display.js';
 import { KeytoolError } from '../errors.js';
 import { fingerprint, shortFingerprint } from '../fingerprint.js';
 import type { SexpList } from '../sexp/model.js';
@@ -41,14 +42,20 @@ const HEX_PREFIX = /^[0-9a-f]+$/;
 
 /** Read one deauthorize argument: an existing file is a key file, hex digits a fingerprint. */
 export function parseSelector(arg: string): KeySelector {
-  if (existsSync(arg) && statSync(arg).isFile()) return { kind: 'file', name: arg, key: parsePublicKey(readInputFile(arg)) };
+  const shown = displayable(arg);
+  if (existsSync(arg)) {
+    if (statSync(arg).isDirectory()) throw new KeytoolError(`${shown} is a directory; give a public key file or a fingerprint`);
+    return { kind: 'file', name: arg, key: parsePublicKey(readInputFile(arg)) };
+  }
+  // A name with a slash or an extension is a file that is not there, not a mistyped fingerprint.
+  if (/[/.]/.test(arg)) throw new KeytoolError(`cannot read ${shown}: no such file or directory (give a public key file or a fingerprint)`);
   const hex = arg.replace(/[\s:]/g, '').toLowerCase();
   if (hex && HEX_PREFIX.test(hex)) {
     if (hex.length < 4) throw new KeytoolError(`fingerprint prefix '${arg}' is too short: give at least 4 hex digits`, 2);
     if (hex.length > 64) throw new KeytoolError(`'${arg}' is longer than a fingerprint (64 hex digits)`, 2);
     return { kind: 'fingerprint', name: arg, prefix: hex };
   }
-  throw new KeytoolError(`${arg}: no such file, and not a fingerprint (hex digits)`);
+  throw new KeytoolError(`${shown}: no such file, and not a fingerprint (hex digits)`);
 }
 
 /** The ACL keys each selector names; every selector must name exactly one key. */

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { ConfigPaths } from '../config.js';
 import { KeytoolError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic.js';
+import { fileError } from '../fsutil/problem.js';
 import { withAclLock } from './store.js';
 
 /** The build farms' public keys (q of `(public-key (ecc (curve Ed25519) (q #…#)))`), as Guix ships them. */
@@ -56,7 +57,7 @@ export function loadLabels(paths: ConfigPaths): Map<string, string> {
     text = readFileSync(paths.labels, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
-    throw new KeytoolError(`cannot read ${paths.labels}: ${(e as Error).message}`);
+    throw fileError(e, paths.labels, 'read', 'the labels file');
   }
   return parseLabels(text, paths.labels);
 }
@@ -71,7 +72,13 @@ export function checkLabel(label: string): string {
 
 /** Replace the labels file with `map` (atomically, under the ACL lock). */
 export function saveLabels(paths: ConfigPaths, map: ReadonlyMap<string, string>): void {
-  withAclLock(paths, () => writeFileAtomic(paths.labels, Buffer.from(formatLabels(map), 'utf8'), { mode: 0o644 }));
+  withAclLock(paths, () => {
+    try {
+      writeFileAtomic(paths.labels, Buffer.from(formatLabels(map), 'utf8'), { mode: 0o644 });
+    } catch (e) {
+      throw new KeytoolError(`${fileError(e, paths.labels, 'write', 'the labels file').message}; it is unchanged`);
+    }
+  });
 }
 
 /** Read, change and save the labels under the ACL lock. */

@@ -10,6 +10,7 @@ import { isAtom, isList, atomText, type SexpList } from '../sexp/model.js';
 import { parseSexp, SexpError } from '../sexp/index.js';
 import { writeFileAtomic } from '../fsutil/atomic.js';
 import { readFileBytes } from '../fsutil/read.js';
+import { fileError } from '../fsutil/problem.js';
 import { withLock } from '../fsutil/lock.js';
 import { aclKeys, printAcl } from './acl.js';
 
@@ -47,7 +48,7 @@ export function parseAclBytes(bytes: Uint8Array, file: string): SexpList[] {
 export function readPublicKeyFile(file: string): SexpList {
   let sexp;
   try {
-    sexp = parseSexp(readFileBytes(file));
+    sexp = parseSexp(readFileBytes(file, 'the public key'));
   } catch (e) {
     if (e instanceof SexpError) throw new KeytoolError(`${file}: failed to read public key: ${e.message}`);
     throw e;
@@ -65,7 +66,7 @@ function readAcl(paths: ConfigPaths, create: boolean): { keys: SexpList[]; bytes
     bytes = readFileSync(paths.acl);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new KeytoolError(`cannot read access-control list ${paths.acl}: ${(e as Error).message}`);
+      throw fileError(e, paths.acl, 'read', 'the access-control list');
     }
     if (!create || !existsSync(paths.publicKey)) return undefined;
     const keys = [readPublicKeyFile(paths.publicKey)];
@@ -168,11 +169,7 @@ export function updateAcl(
       writeFileAtomic(paths.acl, bytes, { mode: 0o644, beforeRename: options.beforeRename });
     } catch (e) {
       if (e instanceof KeytoolError) throw e;
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-        throw new KeytoolError(`cannot write access-control list ${paths.acl}: permission denied`);
-      }
-      throw new KeytoolError(`cannot write access-control list ${paths.acl}: ${(e as Error).message}`);
+      throw new KeytoolError(`${fileError(e, paths.acl, 'write', 'the access-control list').message}; it is unchanged`);
     }
     return { keys, exists: true, digest: digestOf(bytes), isSymlink: false };
   });

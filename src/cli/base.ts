@@ -1,14 +1,21 @@
-// What every keytool command shares: the configuration-directory option and output helpers.
+// What keytool commands share: output helpers (every command) and the configuration-directory
+// option (only the commands that read the configuration directory: a command lists no option it
+// ignores, test/cli/man.test.ts checks).
 import { Command, Option } from 'clipanion';
 import { configDir, configPaths, type ConfigPaths } from '../config.js';
 
-export interface CommandIo {
-  paths: ConfigPaths;
+/** A command's streams and settings, for implementation modules outside the class. */
+export interface OutputIo {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   out(text: string): void;
   outBytes(bytes: Uint8Array): void;
   err(text: string): void;
   colourOut: boolean;
+}
+
+/** OutputIo and the configuration directory's paths. */
+export interface CommandIo extends OutputIo {
+  paths: ConfigPaths;
 }
 
 /** Colour only when the stream is a terminal and NO_COLOR is unset (clig.dev). */
@@ -19,15 +26,8 @@ export function colourFor(stream: NodeJS.WritableStream, env: NodeJS.ProcessEnv)
 /** `--acl FILE`, for the commands that check signatures against an ACL. */
 export const aclOption = () => Option.String('--acl', { description: 'check against this ACL file instead of the configuration directory\'s' });
 
-export abstract class KeytoolCommand extends Command {
-  configDirOption = Option.String('--config-dir', {
-    description: 'Guix configuration directory (default: $GUIX_CONFIGURATION_DIRECTORY, else /etc/guix)',
-  });
-
-  protected get config(): ConfigPaths {
-    return configPaths(configDir(this.configDirOption));
-  }
-
+/** A command that does not read the configuration directory. */
+export abstract class PlainCommand extends Command {
   protected get env(): NodeJS.ProcessEnv {
     return this.context.env ?? process.env;
   }
@@ -48,15 +48,30 @@ export abstract class KeytoolCommand extends Command {
     return { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr, env: this.env };
   }
 
-  /** The command's streams, paths and settings, for implementation modules outside the class. */
-  get io(): CommandIo {
+  /** The command's streams and settings, for implementation modules outside the class. */
+  get io(): OutputIo {
     return {
-      paths: this.config,
       stdin: this.context.stdin,
       out: (text) => this.out(text),
       outBytes: (bytes) => this.context.stdout.write(bytes),
       err: (text) => this.err(text),
       colourOut: colourFor(this.context.stdout, this.env),
     };
+  }
+}
+
+/** A command that reads the configuration directory (keys, ACL, labels): takes `--config-dir`. */
+export abstract class KeytoolCommand extends PlainCommand {
+  configDirOption = Option.String('--config-dir', {
+    description: 'Guix configuration directory (default: $GUIX_CONFIGURATION_DIRECTORY, else /etc/guix)',
+  });
+
+  protected get config(): ConfigPaths {
+    return configPaths(configDir(this.configDirOption, this.env));
+  }
+
+  /** OutputIo and the configuration directory's paths. */
+  override get io(): CommandIo {
+    return { ...super.io, paths: this.config };
   }
 }

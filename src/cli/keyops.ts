@@ -13,7 +13,7 @@ import { loadAcl, readPublicKeyFile, type AclSnapshot } from '../acl/store.js';
 import { describeKey } from '../keys/describe.js';
 import { parseAnyKey, parsePublicKey, readInputFile, type KeyInput } from '../keys/read.js';
 import { parseHash, sha256File, signToText, verifyText } from '../keys/sign.js';
-import type { CommandIo } from './base.js';
+import type { CommandIo, OutputIo } from './base.js';
 
 const STORE_PREFIX = '/gnu/store/';
 
@@ -197,10 +197,10 @@ export async function showKey(io: CommandIo, file: string, json: boolean): Promi
   return 0;
 }
 
-export async function signArgs(io: CommandIo, keyFile: string, hash: string | undefined, file: string | undefined): Promise<number> {
+export async function signArgs(io: OutputIo, keyFile: string, hash: string | undefined, file: string | undefined): Promise<number> {
   if ((hash === undefined) === (file === undefined)) throw new KeytoolError('give either a HASH or --file FILE', 2);
   const digest = file !== undefined ? sha256File(file) : parseHash(hash!);
-  const text = signToText(keyFile, digest);
+  const text = signToText(keyFile, digest, (line) => io.err(`keytool: warning: ${line}\n`));
   io.outBytes(text); // Latin-1 bytes as they are, not re-encoded
   return 0;
 }

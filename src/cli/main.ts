@@ -1,7 +1,8 @@
 // The keytool command line. clipanion parses; this wrapper fixes what clipanion does not do the
 // shell way: errors go to stderr, misuse exits 2, failures 1, and colour only on a terminal.
-import { Builtins, Cli, UsageError, type BaseContext, type Command } from 'clipanion';
+import { Builtins, Cli, Command, UsageError, type BaseContext, type CommandClass } from 'clipanion';
 import { KeytoolError } from '../errors.js';
+import { fileError, isSystemError, type FileAction } from '../fsutil/problem.js';
 import { VERSION } from '../version.js';
 import { colourFor } from './base.js';
 import { commands } from './commands/index.js';
@@ -34,10 +35,41 @@ export function makeCli(colour: boolean, name = 'keytool'): Cli {
 
 /**
  * clipanion writes an option's value as `#0` (`--config-dir #0`); name it after the option instead
- * (`--config-dir DIR`-style: `--config-dir CONFIG-DIR`), as man pages and other tools do.
+ * (`--config-dir CONFIG-DIR`), as man pages and other tools do, or as the command's
+ * `static placeholders` says (`{ '--key': 'SECRET-FILE' }`), so help and details use one name.
  */
-export function namePlaceholders(text: string): string {
-  return text.replace(/((?:--?[\w-]+,)*--?([\w-]+)) #0/g, (_m, names: string, last: string) => `${names} ${last.toUpperCase()}`);
+export function namePlaceholders(text: string, names: Readonly<Record<string, string>> = {}): string {
+  return text.replace(/((?:--?[\w-]+,)*(--?([\w-]+))) #0/g, (_m, flags: string, last: string, bare: string) => `${flags} ${names[last] ?? bare.toUpperCase()}`);
+}
+
+const placeholdersOf = (c: CommandClass | Command): Readonly<Record<string, string>> =>
+  ((c instanceof Command ? c.constructor : c) as { placeholders?: Record<string, string> }).placeholders ?? {};
+
+/**
+ * A command's --help: clipanion's detailed usage, whose usage line leaves every option out (even
+ * a required one), with the one-line usage that names them all instead.
+ */
+export function commandHelp(cli: Cli, c: CommandClass | Command, colored: boolean): string {
+  const names = placeholdersOf(c);
+  const line = namePlaceholders(cli.usage(c, { colored }), names).trimEnd();
+  const text = namePlaceholders(cli.usage(c, { colored, detailed: true }), names);
+  return alignOptions(text.replace(/^.*\$ .*$/m, line));
+}
+
+const ESC = /\x1b\[[0-9;]*m/g;
+
+/** Re-pad the Options section's first column, which clipanion padded before the placeholders were named. */
+function alignOptions(text: string): string {
+  const m = /(Options(?:\x1b\[[0-9;]*m)?\n\n)((?: {2}.*\n)+)/.exec(text);
+  if (!m) return text;
+  const rows = m[2]!.split('\n').slice(0, -1).map((l) => {
+    const split = /^ {2}((?:\x1b\[[0-9;]*m)?)(.*?) *((?:\x1b\[[0-9;]*m)?) {4}(.*)$/.exec(l);
+    return split ? { open: split[1]!, def: split[2]!, close: split[3]!, desc: split[4]! } : undefined;
+  });
+  if (rows.some((r) => !r)) return text;
+  const width = Math.max(...rows.map((r) => r!.def.replace(ESC, '').length));
+  const body = rows.map((r) => `  ${r!.open}${r!.def.padEnd(width)}${r!.close}    ${r!.desc}\n`).join('');
+  return text.slice(0, m.index) + m[1] + body + text.slice(m.index + m[0].length);
 }
 
 /**
@@ -59,6 +91,12 @@ function processRaw(cli: Cli, argv: string[], context: BaseContext): Command | u
 }
 
 const HELP = new Set(['-h', '--help']);
+
+/** What a failed system call was doing to its file, for the last-resort message in run(). */
+const SYSCALL_ACTION: Record<string, FileAction> = {
+  open: 'open', read: 'read', stat: 'read', lstat: 'read', scandir: 'list', opendir: 'list',
+  write: 'write', rename: 'replace', mkdir: 'create', link: 'create', symlink: 'create', unlink: 'remove', rmdir: 'remove',
+};
 
 /**
  * What clipanion cannot answer by itself, answered before it parses: `help [COMMAND...]` is
@@ -121,7 +159,7 @@ export async function run(argv: string[], ctx: RunContext): Promise<number> {
     return 2;
   }
   if (command.help) {
-    ctx.stdout.write(namePlaceholders(cli.usage(command, { colored: colour && Boolean(ctx.stdout.isTTY), detailed: true })));
+    ctx.stdout.write(commandHelp(cli, command, colour && Boolean(ctx.stdout.isTTY)));
     return 0;
   }
   command.context = context;
@@ -137,7 +175,7 @@ export async function run(argv: string[], ctx: RunContext): Promise<number> {
     format: (c) => cli.format(c),
     process: (i, sub) => cli.process(i, { ...context, ...sub }),
     run: (i, sub) => cli.run(i, { ...context, ...sub }),
-    usage: (c, o) => namePlaceholders(cli.usage(c, o)),
+    usage: (c, o) => (o?.detailed && c ? commandHelp(cli, c, false) : namePlaceholders(cli.usage(c, o), c ? placeholdersOf(c) : {})),
   };
   try {
     return (await command.validateAndExecute()) ?? 0;
@@ -149,6 +187,12 @@ export async function run(argv: string[], ctx: RunContext): Promise<number> {
     if (error instanceof KeytoolError) {
       ctx.stderr.write(`keytool: ${error.message}\n`);
       return error.exitCode;
+    }
+    if (isSystemError(error) && error.path) {
+      // A file error no command put into words: still words, never an errno name.
+      ctx.stderr.write(`keytool: ${fileError(error, error.path, SYSCALL_ACTION[error.syscall ?? ''] ?? 'open').message}\n`);
+      if (ctx.env.KEYTOOL_DEBUG) ctx.stderr.write(`${error.stack ?? ''}\n`);
+      return 1;
     }
     const e = error as Error;
     ctx.stderr.write(`keytool: internal error: ${e?.message ?? String(error)}\n`);

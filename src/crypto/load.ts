@@ -1,7 +1,11 @@
 // Reading a key pair from its files, as Guix does: the secret key file, and the public key from
-// the same name with its last four characters (`.sec`) replaced by `.pub`.
-import { readFileSync } from 'node:fs';
+// the same name with its last four characters (`.sec`) replaced by `.pub`. One rule for every
+// command that signs (sign, archive export, narinfo sign): the name must end in `.sec`, and a
+// secret key others may read or write gets a warning. (The daemon helper has its own loader.)
+import { readFileSync, statSync } from 'node:fs';
+import { displayable } from '../display.js';
 import { KeytoolError } from '../errors.js';
+import { fileProblem } from '../fsutil/problem.js';
 import { parseSexp } from '../sexp/index.js';
 import { keyPairFromSexp, type KeyPair } from './keys.js';
 
@@ -17,17 +21,21 @@ function readKeyFile(file: string, what: string): Uint8Array {
   try {
     bytes = readFileSync(file);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'No such file or directory' : err.code === 'EACCES' ? 'Permission denied' : err.message;
-    throw new KeytoolError(`cannot read the ${what} ${file}: ${why}`);
+    throw new KeytoolError(`cannot read the ${what} ${displayable(file)}: ${fileProblem(e, file)}`);
   }
   if (bytes.length > MAX_KEY_FILE) throw new KeytoolError(`the ${what} ${file} is too large to be a key (${bytes.length} bytes)`);
   return bytes;
 }
 
-/** The key pair whose secret half is in `secretFile` (public half beside it, `.pub`). */
-export function loadKeyPair(secretFile: string): KeyPair {
-  if (secretFile.length < 4) throw new KeytoolError(`failed to load key pair at '${secretFile}': the name is too short to end in .sec`);
+/**
+ * The key pair whose secret half is in `secretFile` (public half beside it, `.pub`); `warn` is
+ * told (one line, no prefix) when the secret key is open to others.
+ */
+export function loadKeyPair(secretFile: string, warn: (line: string) => void = () => {}): KeyPair {
+  const shown = displayable(secretFile);
+  if (!secretFile.endsWith('.sec')) {
+    throw new KeytoolError(`failed to load key pair at '${shown}': a secret key file's name ends in .sec (its public key is the same name ending in .pub); give the .sec file`);
+  }
   const pubFile = publicKeyFileFor(secretFile);
   try {
     const texts = [readKeyFile(secretFile, 'secret key'), readKeyFile(pubFile, 'public key')] as const;
@@ -35,12 +43,15 @@ export function loadKeyPair(secretFile: string): KeyPair {
       try {
         return parseSexp(t);
       } catch (e) {
-        throw new KeytoolError(`${i === 0 ? secretFile : pubFile} is not an S-expression: ${(e as Error).message}`);
+        throw new KeytoolError(`${displayable(i === 0 ? secretFile : pubFile)} is not an S-expression: ${(e as Error).message}`);
       }
     });
-    return keyPairFromSexp(parsed[0]!, parsed[1]!);
+    const pair = keyPairFromSexp(parsed[0]!, parsed[1]!);
+    const mode = statSync(secretFile).mode;
+    if (mode & 0o077) warn(`secret key ${shown} may be read by others (mode ${(mode & 0o777).toString(8).padStart(4, '0')}); make it private: chmod 600 ${shown}`);
+    return pair;
   } catch (e) {
-    if (e instanceof KeytoolError) throw new KeytoolError(`failed to load key pair at '${secretFile}': ${e.message}`);
+    if (e instanceof KeytoolError) throw new KeytoolError(`failed to load key pair at '${shown}': ${e.message}`);
     throw e;
   }
 }

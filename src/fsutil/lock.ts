@@ -9,8 +9,8 @@
 // (commands, the editor's save) are simpler without promises.
 import { closeSync, constants, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import path from 'node:path';
 import { KeytoolError } from '../errors.js';
+import { asFileError } from './problem.js';
 import { sleepMs } from './sleep.js';
 
 export interface LockOptions {
@@ -74,20 +74,14 @@ function tryCreate(lockPath: string): boolean {
       closeSync(fd);
     }
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const dir = path.dirname(lockPath);
-    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-      throw new KeytoolError(`cannot create lock file ${lockPath}: permission denied on ${dir} (run as the owner of the configuration directory, usually root)`);
-    }
-    if (code === 'ENOENT') throw new KeytoolError(`cannot create lock file ${lockPath}: directory ${dir} does not exist`);
-    throw new KeytoolError(`cannot create lock file ${lockPath}: ${(e as Error).message}`);
+    throw asFileError(e, lockPath, 'create', 'lock file');
   }
   try {
     linkSync(temp, lockPath);
     return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new KeytoolError(`cannot create lock file ${lockPath}: ${(e as Error).message}`);
+    throw asFileError(e, lockPath, 'create', 'lock file');
   } finally {
     try {
       unlinkSync(temp);

@@ -10,9 +10,9 @@
 // every object content read is hashed and compared with the ID asked for.
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { excerpt } from '../display.js';
+import { displayable, excerpt } from '../display.js';
 import { KeytoolError } from '../errors.js';
 
 /** A failure reported by git; shown as `Git error: <message>` like Guix's libgit2 errors. */
@@ -330,7 +330,8 @@ export class Repository {
 
   /** Open the repository containing `dir` (discovered upwards, as git does). */
   static async open(dir: string): Promise<Repository> {
-    if (!existsSync(dir)) throw new GitError(`could not find repository at '${dir}'`);
+    if (!existsSync(dir)) throw new GitError(`could not find repository at '${displayable(dir)}': no such directory`);
+    if (!statSync(dir).isDirectory()) throw new GitError(`could not find repository at '${displayable(dir)}': it is a file, not a directory`);
     const r = await runGit(['rev-parse', '--absolute-git-dir', '--git-common-dir', '--is-bare-repository'], { cwd: dir });
     const [gitDir, common, bare] = r.stdout.toString('utf8').split('\n');
     let workTree: string | undefined;

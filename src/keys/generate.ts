@@ -6,7 +6,9 @@ import path from 'node:path';
 import type { ConfigPaths } from '../config.js';
 import { generateKeyPair } from '../crypto/index.js';
 import { KeytoolError } from '../errors.js';
+import { displayable } from '../display.js';
 import { writeFileAtomic } from '../fsutil/atomic.js';
+import { asFileError, fileError } from '../fsutil/problem.js';
 import { withAclLock } from '../acl/store.js';
 import { storeDir } from '../nar/storepath.js';
 import { parseSexp, printAdvanced, SexpError } from '../sexp/index.js';
@@ -30,23 +32,35 @@ function parseParameters(text: string): Sexp {
   }
 }
 
-/** mkdir -p, giving each directory it creates exactly `mode`. */
-function makeDirectories(dir: string, mode: number): void {
+/**
+ * Make the configuration directory if missing: the directory itself with `mode` (Guix makes it
+ * under umask 0266: 0511), missing parents as ordinary directories (0755, as `mkdir -p` under the
+ * usual umask: Guix would make them 0511 too, leaving e.g. /srv unlistable for no secrecy gained,
+ * the key files being 0400 themselves). Returns the directories it created.
+ */
+function makeConfigDirectory(dir: string, mode: number): string[] {
   const missing: string[] = [];
   for (let d = path.resolve(dir); !existsSync(d); d = path.dirname(d)) {
     missing.unshift(d);
     if (d === path.dirname(d)) break;
   }
+  const made: string[] = [];
   for (const d of missing) {
     try {
       mkdirSync(d);
-      chmodSync(d, mode); // exact, whatever the umask
+      chmodSync(d, d === missing.at(-1) ? mode : 0o755); // exact, whatever the umask
+      made.push(d);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') continue;
-      throw new KeytoolError(`cannot create directory ${d}: ${code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw fileError(e, d, 'create', 'directory');
     }
   }
+  try {
+    if (!statSync(dir).isDirectory()) throw new KeytoolError(`the configuration directory ${displayable(dir)} is a file, not a directory (see --config-dir)`);
+  } catch (e) {
+    throw asFileError(e, dir, 'open', 'the configuration directory');
+  }
+  return made;
 }
 
 export function generateKeyFiles(
@@ -62,25 +76,27 @@ export function generateKeyFiles(
   // existsSync follows symbolic links: a dangling one counts as absent, as in Guix.
   if (existsSync(paths.publicKey) || existsSync(paths.secretKey)) refuse();
 
-  progress('Please wait while gathering entropy to generate the key pair;');
-  progress('this may take time...');
-  let pair: { publicKey: SexpList; secretKey: SexpList };
-  try {
-    pair = generateKeyPair(params);
-  } catch (e) {
-    if (e instanceof KeytoolError || e instanceof SexpError) {
-      throw new KeytoolError(e.message.startsWith('key generation failed') ? e.message : `key generation failed: ${e.message}`);
-    }
-    throw e;
-  }
-
-  // Guix runs with umask 0266, so the directories it creates are 0511; the owner keeps write
+  // Everything that can fail for want of a directory or a permission fails before the slow part.
+  // Guix runs with umask 0266, so the directory it creates is 0511; the owner keeps write
   // access here when it is not root, or it could never remove the key pair it asked for.
   const isRoot = process.geteuid?.() === 0;
-  makeDirectories(paths.dir, isRoot ? 0o511 : 0o711);
+  const made = makeConfigDirectory(paths.dir, isRoot ? 0o511 : 0o711);
+  for (const d of made) progress(`created directory ${displayable(d)} (mode ${d === made.at(-1) && path.resolve(paths.dir) === d ? (isRoot ? '0511' : '0711') : '0755'})`);
 
   return withAclLock(paths, () => {
     if (existsSync(paths.publicKey) || existsSync(paths.secretKey)) refuse();
+
+    progress('Please wait while gathering entropy to generate the key pair;');
+    progress('this may take time...');
+    let pair: { publicKey: SexpList; secretKey: SexpList };
+    try {
+      pair = generateKeyPair(params);
+    } catch (e) {
+      if (e instanceof KeytoolError || e instanceof SexpError) {
+        throw new KeytoolError(e.message.startsWith('key generation failed') ? e.message : `key generation failed: ${e.message}`);
+      }
+      throw e;
+    }
 
     // Ownership: the store's owner, gid 0 when that owner is root. Only root can give files away;
     // anyone else keeps their own files (Guix would fail there).
@@ -97,8 +113,7 @@ export function generateKeyFiles(
       try {
         writeFileAtomic(file, printAdvanced(key), { mode, beforeRename: chown });
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        throw new KeytoolError(`cannot write ${file}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (e as Error).message}`);
+        throw asFileError(e, file, 'write');
       }
     };
     write(paths.publicKey, pair.publicKey, 0o444);

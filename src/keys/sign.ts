@@ -21,8 +21,8 @@ export function sha256File(file: string): Uint8Array {
 }
 
 /** The signature text a helper's `sign` reply carries (advanced form, ending with a newline). */
-export function signToText(secretFile: string, hash: Uint8Array): Uint8Array {
-  const pair = loadKeyPair(secretFile);
+export function signToText(secretFile: string, hash: Uint8Array, warn?: (line: string) => void): Uint8Array {
+  const pair = loadKeyPair(secretFile, warn);
   return printAdvanced(signHash(pair, hash));
 }
 

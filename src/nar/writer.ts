@@ -4,6 +4,7 @@
 // are synchronous on purpose: a promise round trip per lstat/open/read/close made trees of small
 // files ten times slower, and the consumer still gets an async stream.
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
+import { fileProblem } from '../fsutil/problem.js';
 import { NarError } from './errors.js';
 import { NAR_MAGIC, str, u64, padLength } from './wire.js';
 
@@ -92,7 +93,7 @@ export async function* narStream(root: string | Buffer, options: NarWriteOptions
     try {
       st = lstatSync(path);
     } catch (e) {
-      throw new NarError(`cannot archive '${show(path)}': ${(e as Error).message}`);
+      throw new NarError(`cannot archive '${show(path)}': ${fileProblem(e, show(path))}`);
     }
     if (st.isDirectory()) {
       put(T.open); put(T.type); put(T.directory);
@@ -100,7 +101,7 @@ export async function* narStream(root: string | Buffer, options: NarWriteOptions
       try {
         names = readdirSync(path, { encoding: 'buffer' });
       } catch (e) {
-        throw new NarError(`cannot read directory '${show(path)}': ${(e as Error).message}`);
+        throw new NarError(`cannot read directory '${show(path)}': ${fileProblem(e, show(path))}`);
       }
       names.sort(Buffer.compare);
       stack.push({ path, names, next: 0, inEntry });
@@ -111,7 +112,7 @@ export async function* narStream(root: string | Buffer, options: NarWriteOptions
       try {
         target = readlinkSync(path, { encoding: 'buffer' });
       } catch (e) {
-        throw new NarError(`cannot read symbolic link '${show(path)}': ${(e as Error).message}`);
+        throw new NarError(`cannot read symbolic link '${show(path)}': ${fileProblem(e, show(path))}`);
       }
       put(T.open); put(T.type); put(T.symlink); put(T.target); put(str(target)); put(T.close);
     } else if (st.isFile()) {
@@ -127,7 +128,7 @@ export async function* narStream(root: string | Buffer, options: NarWriteOptions
     try {
       fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
     } catch (e) {
-      throw new NarError(`cannot read '${show(path)}': ${(e as Error).message}`);
+      throw new NarError(`cannot read '${show(path)}': ${fileProblem(e, show(path))}`);
     }
     try {
       const st = fstatSync(fd);
@@ -160,7 +161,7 @@ export async function* narStream(root: string | Buffer, options: NarWriteOptions
       put(T.close);
     } catch (e) {
       if (e instanceof NarError) throw e;
-      throw new NarError(`cannot read '${show(path)}': ${(e as Error).message}`);
+      throw new NarError(`cannot read '${show(path)}': ${fileProblem(e, show(path))}`);
     } finally {
       closeSync(fd);
     }

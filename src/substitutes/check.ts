@@ -7,7 +7,8 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { excerpt } from '../display.js';
 import { KeytoolError } from '../errors.js';
-import { MAX_NARINFO, whyNotRead } from '../nar/cli/narinfo.js';
+import { MAX_NARINFO } from '../nar/cli/narinfo.js';
+import { fileProblem } from '../fsutil/problem.js';
 import { decodeNarinfo, parseRecutils, verifyNarinfo, type Narinfo, type NarinfoVerdict } from '../nar/narinfo.js';
 import type { SexpList } from '../sexp/model.js';
 import { checkNar, type ContentsResult, type NarTarget } from './contents.js';
@@ -80,14 +81,14 @@ async function loadNarinfo(item: Item, http: HttpClient): Promise<Buffer> {
     st = await stat(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new FetchFailure('not-found', 'no narinfo for it in the directory (no such file)');
-    throw new KeytoolError(`cannot read the narinfo: ${whyNotRead(e)}`);
+    throw new KeytoolError(`cannot read the narinfo: ${fileProblem(e, file)}`);
   }
   if (!st.isFile()) throw new KeytoolError('the narinfo is not a regular file');
   if (st.size > MAX_NARINFO) throw new KeytoolError(`the narinfo is ${st.size} bytes: too large to be a narinfo`);
   try {
     return await readFile(file);
   } catch (e) {
-    throw new KeytoolError(`cannot read the narinfo: ${whyNotRead(e)}`);
+    throw new KeytoolError(`cannot read the narinfo: ${fileProblem(e, file)}`);
   }
 }
 

@@ -40,6 +40,12 @@ describe('keytool generate', () => {
     expect(statSync(path.join(dir, 'signing-key.pub')).mode & 0o777).toBe(0o444);
     expect(statSync(path.join(dir, 'signing-key.sec')).mode & 0o777).toBe(0o400);
     expect(statSync(dir).mode & 0o777).toBe(isRoot ? 0o511 : 0o711);
+    expect(r.stderr).toContain(`created directory ${dir} (mode ${isRoot ? '0511' : '0711'})`);
+    expect(statSync(path.dirname(dir)).mode & 0o777).toBe(0o755); // a missing parent: an ordinary directory
+    const file = path.join(path.dirname(dir), 'plain');
+    writeFileSync(file, '');
+    const bad = keytool(['generate', '--config-dir', file]);
+    expect(bad.stderr).toBe(`keytool: the configuration directory ${file} is a file, not a directory (see --config-dir)\n`); // before any "gathering entropy"
     const show = JSON.parse(keytool(['show', '--json', '--config-dir', dir, path.join(dir, 'signing-key.pub')]).stdout);
     expect(r.stdout).toBe(`${show.fingerprint}\n`);
     expect(show.kind).toBe('ecdsa-ed25519');
@@ -99,7 +105,7 @@ describe('keytool generate', () => {
     const before = snapshot(dir);
     const r = keytool(['generate', '--config-dir', path.join(dir, 'guix')], unprivileged);
     chmodSync(dir, 0o755);
-    expect(r.stderr).toMatch(new RegExp(`\nkeytool: cannot create directory ${escape(path.join(dir, 'guix'))}: permission denied\n$`));
+    expect(r.stderr).toMatch(new RegExp(`^keytool: cannot create directory ${escape(path.join(dir, 'guix'))}: permission denied \\(run as the owner of ${escape(dir)}, usually root\\)\n$`));
     expect(r.status).toBe(1);
     expect(snapshot(dir)).toEqual(before);
   });
@@ -174,7 +180,7 @@ describe('keytool authorize', () => {
     });
     it('a missing file', () => {
       const dir = exampleConfig('auth-missing');
-      refuses(dir, ['authorize', '--config-dir', dir, path.join(dir, 'nope.pub')], 1, `keytool: ${path.join(dir, 'nope.pub')}: no such file\n`);
+      refuses(dir, ['authorize', '--config-dir', dir, path.join(dir, 'nope.pub')], 1, `keytool: cannot read ${path.join(dir, 'nope.pub')}: no such file or directory\n`);
     });
     it('garbage that is not an S-expression', () => {
       const dir = exampleConfig('auth-garbage');
@@ -214,7 +220,7 @@ describe('keytool authorize', () => {
       try {
         const before = snapshot(dir);
         const r = keytool(['authorize', '--config-dir', dir, path.join(EXAMPLE, 'rsa/signing-key.pub')], unprivileged);
-        expect(r.stderr).toBe(`keytool: cannot create lock file ${path.join(dir, 'acl.lock')}: permission denied on ${dir} (run as the owner of the configuration directory, usually root)\n`);
+        expect(r.stderr).toBe(`keytool: cannot create lock file ${path.join(dir, 'acl.lock')}: permission denied (run as the owner of ${dir}, usually root)\n`);
         expect(r.status).toBe(1);
         expect(snapshot(dir)).toEqual(before);
       } finally {
@@ -228,7 +234,7 @@ describe('keytool authorize', () => {
       chmodSync(dir, 0o777);
       const before = snapshot(dir);
       const r = keytool(['authorize', '--config-dir', dir, key], unprivileged);
-      expect(r.stderr).toBe(`keytool: ${key}: permission denied\n`);
+      expect(r.stderr).toBe(`keytool: cannot read ${key}: permission denied (run as a user who may read it, or change its permissions)\n`);
       expect(r.status).toBe(1);
       expect(snapshot(dir)).toEqual(before);
     });
@@ -299,7 +305,9 @@ describe('keytool deauthorize', () => {
     it('a prefix that is too short, or an argument that is neither file nor hex (misuse / missing file)', () => {
       const dir = exampleConfig('deauth-short');
       refuses(dir, ['deauthorize', '--config-dir', dir, 'c0'], 2, "fingerprint prefix 'c0' is too short");
-      refuses(dir, ['deauthorize', '--config-dir', dir, 'missing.pub'], 1, 'keytool: missing.pub: no such file, and not a fingerprint (hex digits)\n');
+      refuses(dir, ['deauthorize', '--config-dir', dir, 'missing.pub'], 1, 'keytool: cannot read missing.pub: no such file or directory (give a public key file or a fingerprint)\n');
+      refuses(dir, ['deauthorize', '--config-dir', dir, 'zzzz'], 1, 'keytool: zzzz: no such file, and not a fingerprint (hex digits)\n');
+      refuses(dir, ['deauthorize', '--config-dir', dir, dir], 1, `keytool: ${dir} is a directory; give a public key file or a fingerprint\n`);
     });
     it('no argument at all (misuse)', () => {
       const dir = exampleConfig('deauth-none');

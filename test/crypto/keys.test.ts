@@ -102,15 +102,16 @@ describe('loadKeyPair', () => {
   });
 
   it.each([
-    ['lonely.sec', /^failed to load key pair at '.*lonely\.sec': cannot read the public key .*lonely\.pub: No such file or directory$/],
-    ['missing.sec', /^failed to load key pair at '.*missing\.sec': cannot read the secret key .*missing\.sec: No such file or directory$/],
+    ['lonely.sec', /^failed to load key pair at '.*lonely\.sec': cannot read the public key .*lonely\.pub: no such file or directory$/],
+    ['missing.sec', /^failed to load key pair at '.*missing\.sec': cannot read the secret key .*missing\.sec: no such file or directory$/],
     ['pgp.sec', /^failed to load key pair at '.*pgp\.sec': .*pgp\.sec is not an S-expression/],
   ])('explains %s', (name, message) => {
     expect(() => loadKeyPair(path.join(dir, name))).toThrow(message);
   });
 
-  it('says why a too short name cannot work', () => {
-    expect(() => loadKeyPair('a')).toThrow(/too short/);
+  it('says a secret key file ends in .sec, whatever the name (not `gar.pub` for `garbage`)', () => {
+    expect(() => loadKeyPair('a')).toThrow(/a secret key file's name ends in \.sec/);
+    expect(() => loadKeyPair('garbage')).toThrow(/^failed to load key pair at 'garbage': a secret key file's name ends in \.sec/);
   });
 
   it('names the problem in the key, not just the file', () => {

@@ -60,13 +60,13 @@ describe('keytool nar', () => {
     bad.write('a.tx', bad.indexOf('link'), 'latin1'); // "a.tx" after "a.txt": not sorted
     const r = kt(['nar', 'unpack', '-', 'bad'], { cwd: work, input: bad });
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`keytool: NAR directory is not sorted: 'a.tx' comes after 'a.txt' (at byte ${bad.indexOf('a.tx\0') - 8} in "/")\n`);
+    expect(r.stderr).toBe(`keytool: standard input: NAR directory is not sorted: 'a.tx' comes after 'a.txt' (at byte ${bad.indexOf('a.tx\0') - 8} in "/")\n`);
     expect(existsSync(path.join(work, 'bad'))).toBe(false);
     expect(readdirSync(work).filter((n) => n.includes('keytool-'))).toEqual([]);
   });
 
   it('missing path: exit 1 with the name; missing argument: exit 2', () => {
-    expect(kt(['nar', 'hash', 'nope'], { cwd: work })).toMatchObject({ status: 1, stderr: "keytool: cannot archive 'nope': No such file or directory\n" });
+    expect(kt(['nar', 'hash', 'nope'], { cwd: work })).toMatchObject({ status: 1, stderr: "keytool: cannot archive 'nope': no such file or directory\n" });
     expect(kt(['nar', 'unpack', 'tree.nar'], { cwd: work }).status).toBe(2);
   });
 });

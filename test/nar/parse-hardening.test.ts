@@ -146,7 +146,7 @@ describe('finding 2: store paths as Guix forms them, wherever a bundle is read',
     writeFileSync(path.join(work, 'dotdot.bundle'), signedBundle(nar, '/gnu/store/..'));
     const v = kt(['archive', 'verify', '--acl', 'acl', 'dotdot.bundle'], { cwd: work });
     expect(v).toMatchObject({ status: 1, stdout: '' });
-    expect(v.stderr).toMatch(/^keytool: store path '\/gnu\/store\/\.\.' is not a valid store file name \(expected .*\) \(item 1\) \(at byte 136\)\n$/);
+    expect(v.stderr).toMatch(/^keytool: dotdot\.bundle: store path '\/gnu\/store\/\.\.' is not a valid store file name \(expected .*\) \(item 1\) \(at byte 136\)\n$/);
     expect(kt(['archive', 'list', 'dotdot.bundle'], { cwd: work })).toMatchObject({ status: 1, stdout: '' });
   });
 
@@ -256,7 +256,7 @@ describe('finding 4: archive export reads 10,000 groups in one pass', () => {
     expect(() => itemsFromText(`--store-path ${HELLO} --key k dir\n`, 'f')).toThrow('f, line 1: unknown option --key');
     expect(() => itemsFromText('just-a-dir\n', 'f')).toThrow('f, line 1: directory just-a-dir has no --store-path before it');
     expect(parseExportArgs(['--items-from', '-'])).toMatchObject({ itemsFrom: '-', items: [] });
-    expect(kt(['archive', 'export', '--items-from', 'missing.txt'], { cwd: work })).toMatchObject({ status: 1, stderr: 'keytool: cannot read the --items-from file missing.txt: No such file or directory\n' });
+    expect(kt(['archive', 'export', '--items-from', 'missing.txt'], { cwd: work })).toMatchObject({ status: 1, stderr: 'keytool: cannot read the --items-from file missing.txt: no such file or directory\n' });
     writeFileSync(path.join(work, 'empty.txt'), '# nothing\n');
     expect(kt(['archive', 'export', '--items-from', 'empty.txt'], { cwd: work })).toMatchObject({ status: 2, stderr: 'keytool: archive export: nothing to export: empty.txt holds no items\n' });
     expect(kt(['archive', 'export', '--help'], { cwd: work }).stdout).toContain('--items-from FILE');

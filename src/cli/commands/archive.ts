@@ -7,6 +7,7 @@ export class ArchiveExportCommand extends KeytoolCommand {
   static override paths = [['archive', 'export']];
   /** Read by parseExportArgs, not clipanion, whose parsing is quadratic in the argument count (see main.ts). */
   static rawArguments = true;
+  static placeholders = { '--key': 'SECRET-FILE', '--output': 'FILE', '--store-path': 'PATH', '--reference': 'REF', '--deriver': 'DRV', '--items-from': 'FILE', '--store-dir': 'DIR', '--config-dir': 'DIR' };
   static override usage = Command.Usage({
     category: 'Archives',
     description: 'write a signed bundle, as `guix archive --export` does',
@@ -26,6 +27,14 @@ export class ArchiveExportCommand extends KeytoolCommand {
     ],
   });
 
+  // Declared for --help and the man-page test only: parseExportArgs reads them (EXPORT_OPTIONS).
+  key = Option.String('--key', { description: 'the secret key file (default: signing-key.sec of the configuration directory)' });
+  output = Option.String('-o,--output', { description: 'write the bundle to this file (atomically) instead of stdout' });
+  storePath = Option.Array('--store-path', { description: 'starts an item: the store path its DIR becomes' });
+  reference = Option.Array('--reference', { description: 'a store path the current item refers to (any number)' });
+  deriver = Option.Array('--deriver', { description: 'the derivation that built the current item (optional)' });
+  itemsFrom = Option.String('--items-from', { description: 'read more items, one per line, from this file (- for stdin)' });
+  storeDirOpt = storeDirOption();
   args = Option.Proxy({ name: 'ITEM' });
 
   async execute(): Promise<number> {
@@ -33,7 +42,7 @@ export class ArchiveExportCommand extends KeytoolCommand {
     const { configDir, configPaths } = await import('../../config.js');
     const { storeDir } = await import('../../nar/storepath.js');
     const s = await this.streams();
-    const args = parseExportArgs(this.args);
+    const args = parseExportArgs(this.args.some((a) => a === '-h' || a === '--help') ? ['--help'] : this.args);
     if (args.help) {
       s.stdout.write(this.cli.usage(ArchiveExportCommand, { detailed: true }));
       return 0;
@@ -61,7 +70,8 @@ export class ArchiveListCommand extends KeytoolCommand {
     const { archiveList } = await import('../../nar/cli/archive.js');
     const { storeDir } = await import('../../nar/storepath.js');
     const s = await this.streams();
-    return archiveList(this.file, this.json, this.config, this.storeDirOpt ?? storeDir(s.env), s);
+    const { namingInput } = await import('../../nar/cli/io.js');
+    return namingInput(this.file, () => archiveList(this.file, this.json, this.config, this.storeDirOpt ?? storeDir(s.env), s));
   }
 }
 
@@ -88,7 +98,8 @@ export class ArchiveVerifyCommand extends KeytoolCommand {
     const { archiveVerify } = await import('../../nar/cli/archive.js');
     const { storeDir } = await import('../../nar/storepath.js');
     const s = await this.streams();
-    return archiveVerify(this.file, this.json, this.config, this.acl, this.storeDirOpt ?? storeDir(s.env), s);
+    const { namingInput } = await import('../../nar/cli/io.js');
+    return namingInput(this.file, () => archiveVerify(this.file, this.json, this.config, this.acl, this.storeDirOpt ?? storeDir(s.env), s));
   }
 }
 
@@ -112,6 +123,7 @@ export class ArchiveExtractCommand extends KeytoolCommand {
     const { archiveExtract } = await import('../../nar/cli/archive.js');
     const { storeDir } = await import('../../nar/storepath.js');
     const s = await this.streams();
-    return archiveExtract(this.file, this.dir, this.config, this.acl, this.storeDirOpt ?? storeDir(s.env), s);
+    const { namingInput } = await import('../../nar/cli/io.js');
+    return namingInput(this.file, () => archiveExtract(this.file, this.dir, this.config, this.acl, this.storeDirOpt ?? storeDir(s.env), s));
   }
 }

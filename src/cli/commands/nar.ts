@@ -1,7 +1,7 @@
 import { Command, Option } from 'clipanion';
-import { KeytoolCommand } from '../base.js';
+import { PlainCommand } from '../base.js';
 
-export class NarPackCommand extends KeytoolCommand {
+export class NarPackCommand extends PlainCommand {
   static override paths = [['nar', 'pack']];
   static override usage = Command.Usage({
     category: 'Archives',
@@ -24,7 +24,7 @@ export class NarPackCommand extends KeytoolCommand {
   }
 }
 
-export class NarUnpackCommand extends KeytoolCommand {
+export class NarUnpackCommand extends PlainCommand {
   static override paths = [['nar', 'unpack']];
   static override usage = Command.Usage({
     category: 'Archives',
@@ -43,11 +43,13 @@ export class NarUnpackCommand extends KeytoolCommand {
 
   async execute(): Promise<number> {
     const { narUnpack } = await import('../../nar/cli/nar.js');
-    return narUnpack(this.file, this.dir, await this.streams());
+    const { namingInput } = await import('../../nar/cli/io.js');
+    const s = await this.streams();
+    return namingInput(this.file, () => narUnpack(this.file, this.dir, s));
   }
 }
 
-export class NarHashCommand extends KeytoolCommand {
+export class NarHashCommand extends PlainCommand {
   static override paths = [['nar', 'hash']];
   static override usage = Command.Usage({
     category: 'Archives',
@@ -71,7 +73,7 @@ export class NarHashCommand extends KeytoolCommand {
   }
 }
 
-export class NarListCommand extends KeytoolCommand {
+export class NarListCommand extends PlainCommand {
   static override paths = [['nar', 'ls']];
   static override usage = Command.Usage({
     category: 'Archives',
@@ -86,6 +88,8 @@ export class NarListCommand extends KeytoolCommand {
 
   async execute(): Promise<number> {
     const { narList } = await import('../../nar/cli/nar.js');
-    return narList(this.file, await this.streams());
+    const { namingInput } = await import('../../nar/cli/io.js');
+    const s = await this.streams();
+    return namingInput(this.file, () => narList(this.file, s));
   }
 }

@@ -1,8 +1,9 @@
 import { Command, Option } from 'clipanion';
-import { KeytoolCommand } from '../base.js';
+import { PlainCommand } from '../base.js';
 
-export class SignCommand extends KeytoolCommand {
+export class SignCommand extends PlainCommand {
   static override paths = [['sign']];
+  static placeholders = { '--key': 'SECRET-FILE' };
   static override usage = Command.Usage({
     category: 'Signatures',
     description: 'sign a SHA-256 hash, printing the signature text a helper `sign` reply carries',

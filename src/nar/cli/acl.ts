@@ -3,7 +3,7 @@
 // unlike Guix's current-acl we do not create the file, a check should not write to /etc/guix.
 import { existsSync, readFileSync } from 'node:fs';
 import type { ConfigPaths } from '../../config.js';
-import { KeytoolError } from '../../errors.js';
+import { fileError } from '../../fsutil/problem.js';
 import { loadAcl, parseAclBytes, readPublicKeyFile } from '../../acl/store.js';
 import { labelFor, loadLabels, wellKnownLabel } from '../../acl/labels.js';
 import type { SexpList } from '../../sexp/model.js';
@@ -27,7 +27,7 @@ export function trustedKeys(paths: ConfigPaths, aclFile?: string): TrustedKeys {
     try {
       bytes = readFileSync(aclFile);
     } catch (e) {
-      throw new KeytoolError(`cannot read access-control list ${aclFile}: ${(e as Error).message}`);
+      throw fileError(e, aclFile, 'read', 'the access-control list');
     }
     return { keys: parseAclBytes(bytes, aclFile), source: aclFile, label };
   }

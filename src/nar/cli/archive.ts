@@ -11,10 +11,12 @@ import { fingerprint, shortFingerprint } from '../../fingerprint.js';
 import { findToken, parseSexp, printAdvanced } from '../../sexp/index.js';
 import { BundleParser, exportBundle, lacksSignature, orderItems, TROJAN_MESSAGE, type BundleEvent, type BundleItem, type ExportItem } from '../bundle.js';
 import { fsProblem, nameProblem, prepareExtractionDir, StagingDir, type NarRestorer } from '../restore.js';
+import { NarError } from '../errors.js';
 import { checkStorePath } from '../storepath.js';
 import { judgeSignature, type SignatureVerdict } from '../verdict.js';
 import { trustedKeys, type TrustedKeys } from './acl.js';
-import { humanBytes, input, output, Progress, whyUnreadable, type Streams } from './io.js';
+import { fileError, fileProblem } from '../../fsutil/problem.js';
+import { humanBytes, input, output, Progress, type Streams } from './io.js';
 
 export interface ExportArgs {
   help: boolean;
@@ -68,6 +70,9 @@ const GROUP_OPTIONS = new Set(['--store-path', '--reference', '--deriver']);
  * directory: `[--key F] [-o F] [--items-from F] --store-path P [--reference R]... [--deriver D] DIR ...`.
  * One pass, linear in the number of arguments (see main.ts for why clipanion does not read them).
  */
+/** Every option `archive export` takes; its --help shows the command class's declared fields, and test/cli/man.test.ts holds the two equal. */
+export const EXPORT_OPTIONS: ReadonlySet<string> = new Set(['-h', '--help', '--key', '-o', '--output', '--config-dir', '--store-dir', '--items-from', ...GROUP_OPTIONS]);
+
 export function parseExportArgs(argv: readonly string[]): ExportArgs {
   const args: ExportArgs = { help: false, items: [] };
   const usage = (m: string): never => {
@@ -88,6 +93,7 @@ export function parseExportArgs(argv: readonly string[]): ExportArgs {
       if (v === undefined) usage(`${a} needs a value`);
       return v!;
     };
+    if (a.startsWith('-') && a !== '-' && !EXPORT_OPTIONS.has(a)) usage(`unknown option ${excerpt(a)}`);
     switch (a) {
       case '-h': case '--help': args.help = true; break;
       case '--key': args.key = val(); break;
@@ -100,7 +106,6 @@ export function parseExportArgs(argv: readonly string[]): ExportArgs {
         break;
       default:
         if (GROUP_OPTIONS.has(a)) groups.option(a, val());
-        else if (a.startsWith('-') && a !== '-') usage(`unknown option ${excerpt(a)}`);
         else groups.directory(a);
     }
   }
@@ -149,23 +154,13 @@ export function itemsFromText(text: string, source: string): ExportItem[] {
   }
   return groups.items;
 }
-/** Warn (as the daemon refuses) when a secret key is readable by others. */
-function checkSecrecy(file: string, s: Streams): void {
-  try {
-    if (statSync(file).mode & 0o077) s.stderr.write(`keytool: warning: file '${file}' should be secret (inaccessible to everybody else)\n`);
-  } catch {
-    /* loadKeyPair reports a missing file */
-  }
-}
-
 /** The text of an `--items-from` file, or of standard input for `-`. */
 async function readItemsFile(file: string, s: Streams): Promise<string> {
   if (file !== '-') {
     try {
       return await readFile(file, 'utf8');
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new KeytoolError(`cannot read the --items-from file ${excerpt(file)}: ${code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : whyUnreadable(e)}`);
+      throw fileError(e, file, 'read', 'the --items-from file');
     }
   }
   const chunks: Buffer[] = [];
@@ -188,13 +183,12 @@ export async function archiveExport(args: ExportArgs, paths: ConfigPaths, storeD
     try {
       await stat(it.source);
     } catch (e) {
-      throw new KeytoolError(`cannot archive '${excerpt(it.source)}' (for ${it.storePath}): ${whyUnreadable(e)}`);
+      throw new KeytoolError(`cannot archive '${excerpt(it.source)}' (for ${it.storePath}): ${fileProblem(e, it.source)}`);
     }
   }
   const items = orderItems(given);
   const keyFile = args.key ?? paths.secretKey;
-  checkSecrecy(keyFile, s);
-  const pair = loadKeyPair(keyFile);
+  const pair = loadKeyPair(keyFile, (line) => s.stderr.write(`keytool: warning: ${line}\n`));
   const progress = new Progress(s.stderr);
   let bytes = 0;
   let done = 0;
@@ -421,6 +415,8 @@ export async function archiveExtract(file: string, dir: string, paths: ConfigPat
         /* gone already */
       }
     }
+    // An error in the bundle's bytes names the bundle (namingInput does so for the other commands).
+    if (e instanceof NarError && e.offset >= 0 && staging && !extracted) throw new KeytoolError(`${file === '-' ? 'standard input' : displayable(file)}: ${current ? `bundle item ${current}: ` : ''}${e.message}; nothing extracted`, e.exitCode);
     if (e instanceof KeytoolError && staging && !extracted) throw new KeytoolError(`${current ? `bundle item ${current}: ` : ''}${e.message}; nothing extracted`, e.exitCode);
     throw e;
   } finally {

@@ -1,11 +1,14 @@
 // Streams for the archive commands: `-` means stdin/stdout, big data moves in chunks with
 // back-pressure, binary output never goes to a terminal, progress goes to stderr only when it is
 // a terminal.
-import { closeSync, createWriteStream, fstatSync, openSync, readSync, rmSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, fstatSync, fsyncSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { rm, rename, stat } from 'node:fs/promises';
 import { KeytoolError } from '../../errors.js';
+import { displayable } from '../../display.js';
 import { undoOnSignal } from '../../fsutil/cleanup.js';
+import { fileError, fileProblem, isSystemError } from '../../fsutil/problem.js';
+import { NarError } from '../errors.js';
 import { stagingPath } from '../restore.js';
 
 export interface Streams {
@@ -15,8 +18,6 @@ export interface Streams {
   env: NodeJS.ProcessEnv;
 }
 
-/** Why a file cannot be read: strerror's words for ENOENT, else node's message. */
-export const whyUnreadable = (e: unknown): string => ((e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message);
 
 /** Chunks of a file, or of stdin for `-`. A chunk is valid until the next one is pulled. */
 export async function* input(file: string, streams: Streams): AsyncGenerator<Uint8Array> {
@@ -33,16 +34,16 @@ export async function* input(file: string, streams: Streams): AsyncGenerator<Uin
   }
   try {
     const st = await stat(file);
-    if (st.isDirectory()) throw new KeytoolError(`${file} is a directory, not a file`);
+    if (st.isDirectory()) throw new KeytoolError(`${displayable(file)} is a directory, not a file`);
   } catch (e) {
     if (e instanceof KeytoolError) throw e;
-    throw new KeytoolError(`cannot read ${file}: ${whyUnreadable(e)}`);
+    throw fileError(e, file);
   }
   let fd: number;
   try {
     fd = openSync(file, 'r');
   } catch (e) {
-    throw new KeytoolError(`cannot read ${file}: ${(e as Error).message}`);
+    throw fileError(e, file);
   }
   try {
     yield* readFd(fd, file);
@@ -70,10 +71,23 @@ async function* readFd(fd: number, name: string): AsyncGenerator<Uint8Array> {
     try {
       n = readSync(fd, buf, 0, buf.length, null);
     } catch (e) {
-      throw new KeytoolError(`cannot read ${name}: ${(e as Error).message}`);
+      throw fileError(e, name);
     }
     if (n === 0) return;
     yield buf.subarray(0, n);
+  }
+}
+
+/**
+ * Run `work`, which reads the archive `file`: an error about the archive's bytes (a NarError,
+ * which says where in it) names the file, so a message says which input is wrong.
+ */
+export async function namingInput<T>(file: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (e instanceof NarError && e.offset >= 0) throw new NarError(`${file === '-' ? 'standard input' : displayable(file)}: ${e.reason}`, e.offset, e.narPath);
+    throw e;
   }
 }
 
@@ -84,7 +98,7 @@ async function writeAll(out: NodeJS.WritableStream, source: AsyncIterable<Uint8A
       out.write(chunk, (err) => {
         if (!err) resolve();
         else if ((err as NodeJS.ErrnoException).code === 'EPIPE') reject(new KeytoolError('output closed before the end (broken pipe)'));
-        else reject(new KeytoolError(`cannot write: ${err.message}`));
+        else reject(err); // the caller names the file
       });
     });
   }
@@ -110,21 +124,43 @@ export function quietBrokenPipe(out: NodeJS.WritableStream): void {
 export async function output(file: string | undefined, source: AsyncIterable<Uint8Array>, streams: Streams, what: string): Promise<void> {
   if (file === undefined || file === '-') {
     if (streams.stdout.isTTY) throw new KeytoolError(`refusing to write ${what} to a terminal; redirect stdout or use --output FILE`, 2);
-    await writeAll(streams.stdout, source);
+    try {
+      await writeAll(streams.stdout, source);
+    } catch (e) {
+      throw isSystemError(e) ? new KeytoolError(`cannot write to standard output: ${fileProblem(e, '-', 'write')}`) : e;
+    }
     return;
   }
+  const shown = displayable(file);
+  try {
+    if (statSync(file).isDirectory()) throw new KeytoolError(`cannot write ${shown}: is a directory; give a file name for --output`);
+  } catch (e) {
+    if (e instanceof KeytoolError) throw e; // absent is fine: it is made here
+  }
   const temp = stagingPath(file);
-  const ws = createWriteStream(temp, { flags: 'wx', mode: 0o644 });
+  let fd: number;
+  try {
+    fd = openSync(temp, 'wx', 0o644);
+  } catch (e) {
+    throw new KeytoolError(`${fileError(e, file, 'write').message}; nothing was written`);
+  }
+  // The file's own descriptor, kept open after the stream ends, so that its bytes are flushed to
+  // disk before the rename makes them the file: a crash then leaves the old file or the new one.
+  const ws = createWriteStream('', { fd, autoClose: false });
   const forget = undoOnSignal(() => rmSync(temp, { force: true }));
   try {
-    await once(ws, 'open');
     await writeAll(ws, source);
     ws.end();
     await once(ws, 'finish');
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = -1;
     await rename(temp, file);
   } catch (e) {
     ws.destroy();
+    if (fd >= 0) closeSync(fd);
     await rm(temp, { force: true });
+    if (isSystemError(e)) throw new KeytoolError(`${fileError(e, file, 'write').message}; ${existsSync(file) ? `${shown} is unchanged` : 'nothing was written'}`);
     throw e;
   } finally {
     forget();

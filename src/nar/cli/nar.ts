@@ -6,13 +6,14 @@ import { toNixBase32 } from '../base32.js';
 import { NarParser, showBytes, type NarPath } from '../reader.js';
 import { restoreNar } from '../restore.js';
 import { narStream } from '../writer.js';
-import { humanBytes, input, output, Progress, whyUnreadable, type Streams } from './io.js';
+import { fileProblem } from '../../fsutil/problem.js';
+import { humanBytes, input, output, Progress, type Streams } from './io.js';
 
 async function mustExist(p: string): Promise<void> {
   try {
     await lstat(p);
   } catch (e) {
-    throw new KeytoolError(`cannot archive '${p}': ${whyUnreadable(e)}`);
+    throw new KeytoolError(`cannot archive '${p}': ${fileProblem(e, p)}`);
   }
 }
 

@@ -10,21 +10,12 @@ import { shortFingerprint } from '../../fingerprint.js';
 import { displayable } from '../../display.js';
 import { decodeNarinfo, signNarinfo, verifyNarinfo, type NarinfoVerdict } from '../narinfo.js';
 import { trustedKeys } from './acl.js';
-import { Progress, whyUnreadable, type Streams } from './io.js';
+import { fileError } from '../../fsutil/problem.js';
+import { Progress, type Streams } from './io.js';
 
 /** A narinfo is a few hundred bytes; anything much larger is not one. */
 export const MAX_NARINFO = 1 << 20;
 
-/** Why a file cannot be read, in words (never an errno name). */
-export function whyNotRead(e: unknown): string {
-  switch ((e as NodeJS.ErrnoException).code) {
-    case 'EACCES': case 'EPERM': return 'permission denied';
-    case 'EISDIR': return 'it is a directory';
-    case 'ELOOP': return 'too many levels of symbolic links';
-    case 'ENOTDIR': return 'a component of the path is not a directory';
-    default: return whyUnreadable(e);
-  }
-}
 
 /** A narinfo's bytes, exactly as stored: the signature covers bytes, so nothing is decoded here. */
 async function readBytes(file: string, s: Streams): Promise<Uint8Array> {
@@ -44,19 +35,19 @@ async function readBytes(file: string, s: Streams): Promise<Uint8Array> {
   try {
     st = await stat(file);
   } catch (e) {
-    throw new KeytoolError(`cannot read ${shown}: ${whyNotRead(e)}`);
+    throw fileError(e, file);
   }
   if (!st.isFile()) throw new KeytoolError(`${shown} is not a regular file`);
   if (st.size > MAX_NARINFO) throw new KeytoolError(`${shown}: too large to be a narinfo (${st.size} bytes)`);
   try {
     return await readFile(file);
   } catch (e) {
-    throw new KeytoolError(`cannot read ${shown}: ${whyNotRead(e)}`);
+    throw fileError(e, file);
   }
 }
 
 export async function narinfoSign(files: string[], keyFile: string | undefined, host: string | undefined, paths: ConfigPaths, s: Streams): Promise<number> {
-  const pair = loadKeyPair(keyFile ?? paths.secretKey);
+  const pair = loadKeyPair(keyFile ?? paths.secretKey, (line) => s.stderr.write(`keytool: warning: ${line}\n`));
   for (const file of files) {
     const bytes = await readBytes(file, s);
     let signed: string;
@@ -120,12 +111,20 @@ export async function narinfoVerify(args: string[], json: boolean, aclFile: stri
   try {
     for await (const file of narinfoFiles(args)) {
       let v: NarinfoVerdict;
+      let bytes: Uint8Array;
       try {
-        v = verifyNarinfo(await readBytes(file, s), trust.keys, file);
+        bytes = await readBytes(file, s);
       } catch (e) {
         if (!(e instanceof KeytoolError)) throw e;
-        v = { status: 'malformed', message: e.message };
+        // Not a verdict on a narinfo: the file itself is the problem, said on stderr.
+        total++;
+        counts.set('unreadable', (counts.get('unreadable') ?? 0) + 1);
+        progress.done();
+        s.stderr.write(`keytool: ${e.message}\n`);
+        if (json) s.stdout.write(`${JSON.stringify({ file, status: 'unreadable', message: e.message, storePath: null, url: null, host: null, signer: null, label: null, reason: null })}\n`);
+        continue;
       }
+      v = bytes.length === 0 ? { status: 'malformed', message: 'empty file, not a narinfo' } : verifyNarinfo(bytes, trust.keys, file);
       total++;
       counts.set(v.status, (counts.get(v.status) ?? 0) + 1);
       const label = v.fingerprint ? trust.label(v.fingerprint) : undefined;
