@@ -33,7 +33,7 @@ describe('libgcrypt-made keys are read and used by keytool', () => {
   it.each(perKind.filter((k) => k.label !== 'eddsa-ed25519').map((k) => [k.label, k] as const))('%s: sign reproduces libgcrypt, verify and the ACL accept it', (_label, k) => {
     const dir = scratch(`vec-${k.label}`);
     writeFileSync(path.join(dir, 'signing-key.pub'), hex(k.public_key_file));
-    writeFileSync(path.join(dir, 'signing-key.sec'), hex(k.secret_key_file));
+    writeFileSync(path.join(dir, 'signing-key.sec'), hex(k.secret_key_file), { mode: 0o600 }); // private, as Guix writes it
     const sigs = [k.signatures[0]!, ...k.signatures.filter((s) => s.hash.startsWith('636166e9')).slice(0, 1)];
     for (const s of sigs) {
       const out = keytool(['sign', '--key', path.join(dir, 'signing-key.sec'), s.hash]);
@@ -54,7 +54,7 @@ describe('libgcrypt-made keys are read and used by keytool', () => {
     const k = perKind.find((x) => x.label === 'eddsa-ed25519')!;
     const dir = scratch('vec-eddsa');
     writeFileSync(path.join(dir, 'signing-key.pub'), hex(k.public_key_file));
-    writeFileSync(path.join(dir, 'signing-key.sec'), hex(k.secret_key_file));
+    writeFileSync(path.join(dir, 'signing-key.sec'), hex(k.secret_key_file), { mode: 0o600 }); // private, as Guix writes it
     const r = keytool(['sign', '--key', path.join(dir, 'signing-key.sec'), k.signatures[0]!.hash]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^keytool: .*EdDSA.*\n$/i);
