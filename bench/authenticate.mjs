@@ -28,7 +28,7 @@ const median = (xs) => {
 const fmt = (x, d = 2) => x.toFixed(d);
 
 /** A configuration directory holding the Ed25519 and RSA-2048 vector keys, both in the ACL. */
-function configDir() {
+export function configDir() {
   const vectors = JSON.parse(readFileSync(path.join(root, 'test', 'fixtures', 'signatures.json'), 'utf8')).keys;
   mkdirSync(tmpRoot, { recursive: true });
   const dir = mkdtempSync(path.join(tmpRoot, 'bench-authenticate-'));
@@ -199,7 +199,7 @@ export async function againstGuix() {
   console.log(`  target every key type <= 1.20x: ${worst <= 1.2 ? 'met' : 'NOT met'} (worst ${fmt(worst)}x)`);
 }
 
-async function throughput(cfg) {
+export async function throughput(cfg) {
   const n = 2000;
   const rounds = 4; // libgcrypt's runs interleaved with ours, so that both see the same machine load
   const driver = driverBinary();
