@@ -6,8 +6,12 @@
 //    same operations in-process in C. Both sides are played by bench/daemon-driver.c: a C stand-in
 //    for the daemon (which is C++), so the figure is the helper's, not a Node client's event loop;
 //    libgcrypt's rounds run in the same process, interleaved with the helper's;
+//  - against the real `guix authenticate` (issue 14): spawn to exit on empty input and spawn to
+//    the first reply, sign and verify for each key type, both helpers started the same way from
+//    the real-Guix test root (see againstGuix);
 //  - memory: RSS of one helper over a 100,000-request session, sampled at start, middle and end.
-// Targets (issue 3): start-up <= 1.2x bare node; Ed25519 sign and verify >= 1.0x libgcrypt.
+// Targets (issues 3 and 14): start-up <= 1.2x bare node; Ed25519 sign and verify >= 1.0x
+// libgcrypt; against the real helper, Ed25519 <= 1.0x on both columns, every key type <= 1.2x.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -24,7 +28,7 @@ const median = (xs) => {
 const fmt = (x, d = 2) => x.toFixed(d);
 
 /** A configuration directory holding the Ed25519 and RSA-2048 vector keys, both in the ACL. */
-function configDir() {
+export function configDir() {
   const vectors = JSON.parse(readFileSync(path.join(root, 'test', 'fixtures', 'signatures.json'), 'utf8')).keys;
   mkdirSync(tmpRoot, { recursive: true });
   const dir = mkdtempSync(path.join(tmpRoot, 'bench-authenticate-'));
@@ -92,12 +96,22 @@ const arg = (s) => {
 const req = (cmd, ...args) => Buffer.concat([Buffer.from(cmd), ...args.flatMap((a) => [Buffer.from(' '), arg(a)]), Buffer.from('\n')]);
 const hashFor = (i) => (i + 1).toString(16).padStart(64, '0');
 
+/**
+ * The environment without what bin/keytool drops for the helper (NODE_OPTIONS, and
+ * NODE_EXTRA_CA_CERTS: set on some machines, it makes every node start parse a certificate
+ * bundle, several times node's own start-up), so that `node -e 0` is measured on equal terms.
+ */
+function cleanEnv() {
+  const { NODE_OPTIONS: _o, NODE_EXTRA_CA_CERTS: _c, ...env } = process.env;
+  return env;
+}
+
 /** Start-up as the daemon sees it: the configuration directory holds an ACL (two keys) to read. */
 async function startup(cfg) {
-  const env = { ...process.env, GUIX_CONFIGURATION_DIRECTORY: cfg.dir };
+  const env = { ...cleanEnv(), GUIX_CONFIGURATION_DIRECTORY: cfg.dir };
   const runs = 101;
   const cases = {
-    'node -e 0': () => spawnSync(process.execPath, ['-e', '0'], { stdio: 'ignore' }),
+    'node -e 0': () => spawnSync(process.execPath, ['-e', '0'], { stdio: 'ignore', env }),
     'keytool authenticate (snapshot)': () => spawnSync(keytool, ['authenticate'], { stdio: ['ignore', 'ignore', 'ignore'], cwd: '/', env }),
     'keytool authenticate (plain bundle)': () =>
       spawnSync(keytool, ['authenticate'], { stdio: ['ignore', 'ignore', 'ignore'], cwd: '/', env: { ...env, KEYTOOL_NODE: process.execPath } }),
@@ -121,7 +135,7 @@ async function startup(cfg) {
   // CPU time (user + system) per start, from bash's `times` over a loop: steadier than wall time
   // on a busy machine, since waiting for a core does not count.
   const cpu = (command) => {
-    const out = execFileSync('bash', ['-c', `for i in $(seq ${runs}); do ${command} </dev/null >/dev/null 2>&1; done; times`], { encoding: 'latin1', cwd: '/' });
+    const out = execFileSync('bash', ['-c', `for i in $(seq ${runs}); do ${command} </dev/null >/dev/null 2>&1; done; times`], { encoding: 'latin1', cwd: '/', env });
     const [user, sys] = [...out.trim().split('\n').pop().matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
     return ((user + sys) / runs) * 1000;
   };
@@ -133,18 +147,59 @@ async function startup(cfg) {
 
 /** The C stand-in for guix-daemon (bench/daemon-driver.c), linked with libgcrypt for the baseline. */
 function driverBinary() {
-  const source = path.join(root, 'bench', 'daemon-driver.c');
-  const binary = path.join(tmpRoot, 'daemon-driver');
+  const flags = execFileSync('libgcrypt-config', ['--cflags', '--libs'], { encoding: 'utf8' }).trim().split(/\s+/);
+  return cBinary(path.join(root, 'bench', 'daemon-driver.c'), 'daemon-driver', flags);
+}
+
+/** A C program built on the fly into test/.tmp (rebuilt when its source is newer). */
+function cBinary(source, name, flags = []) {
+  const binary = path.join(tmpRoot, name);
   if (existsSync(binary) && statSync(binary).mtimeMs >= statSync(source).mtimeMs) return binary;
   mkdirSync(tmpRoot, { recursive: true });
-  const flags = execFileSync('libgcrypt-config', ['--cflags', '--libs'], { encoding: 'utf8' }).trim().split(/\s+/);
   const tmp = `${binary}.${process.pid}`;
   execFileSync('cc', ['-O2', '-o', tmp, source, ...flags], { stdio: 'inherit' });
   execFileSync('mv', [tmp, binary]);
   return binary;
 }
 
-async function throughput(cfg) {
+/**
+ * Side by side with the real `guix authenticate` (GNU Guix 1.5.0 in the real-Guix test root),
+ * both started as `chroot ROOT ... authenticate` in test/real-guix/setup.sh's namespace: spawn to
+ * exit on empty input, and spawn to the first reply for one `sign` and one `verify` per key type
+ * (bench/real-guix/first-reply.mjs). Needs root and the root built (`npm run test:guix` builds it).
+ */
+export async function againstGuix() {
+  const runs = Number(process.env.BENCH_GUIX_RUNS ?? 31);
+  const rootDir = process.env.GUIX_KEYTOOL_ROOT ?? '/var/cache/guix-keytool/root';
+  console.log(`against the real \`guix authenticate\` (GNU Guix 1.5.0 in ${rootDir}), both started as \`chroot ROOT PROGRAM authenticate\`,`);
+  console.log(`medians of ${runs} interleaved runs, ratios to the real helper in this run:`);
+  if (process.getuid?.() !== 0) return console.log('  skipped: needs root (chroot, mount); run the bench as root');
+  if (!existsSync(path.join(rootDir, '.guix-keytool-root'))) return console.log('  skipped: the real-Guix root is not built; `npm run test:guix` (as root) builds it');
+  const timer = cBinary(path.join(root, 'bench', 'real-guix', 'spawn-timer.c'), 'spawn-timer');
+  const out = execFileSync(path.join(root, 'test', 'real-guix', 'setup.sh'), [process.execPath, path.join(root, 'bench', 'real-guix', 'first-reply.mjs'), timer, String(runs)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    maxBuffer: 1 << 26,
+  });
+  const { labels, cases } = JSON.parse(out.trim().split('\n').pop());
+  const med = (name, helper, what = 'ms') => median(cases.find((c) => c.name === name && c.helper === helper)[what]);
+  const row = (label, name) => {
+    const [g, k] = [med(name, 'guix'), med(name, 'keytool')];
+    const [gc, kc] = [med(name, 'guix', 'cpu'), med(name, 'keytool', 'cpu')];
+    console.log(`  ${label.padEnd(34)} guix ${fmt(g, 1).padStart(6)} ms   keytool ${fmt(k, 1).padStart(6)} ms   ${fmt(k / g)}x   (CPU ${fmt(kc / gc)}x)`);
+    return k / g;
+  };
+  const ratios = { empty: row('spawn → exit, empty input', 'empty') };
+  console.log(`  ${'node -e 0 (same way)'.padEnd(34)} ${fmt(med('empty', 'node -e 0'), 1).padStart(11)} ms   ${fmt(med('empty', 'node -e 0') / med('empty', 'guix'))}x the real helper`);
+  console.log('  spawn → first reply:');
+  for (const l of labels) for (const op of ['sign', 'verify']) ratios[`${op} ${l}`] = row(`  ${op} ${l}`, `${op} ${l}`);
+  const ed = ['empty', 'sign ecdsa-ed25519', 'verify ecdsa-ed25519'].map((k) => ratios[k]);
+  const worst = Math.max(...Object.values(ratios));
+  console.log(`  target Ed25519 <= 1.00x on both columns: ${ed.every((r) => r <= 1) ? 'met' : 'NOT met'} (${ed.map((r) => fmt(r)).join(', ')})`);
+  console.log(`  target every key type <= 1.20x: ${worst <= 1.2 ? 'met' : 'NOT met'} (worst ${fmt(worst)}x)`);
+}
+
+export async function throughput(cfg) {
   const n = 2000;
   const rounds = 4; // libgcrypt's runs interleaved with ours, so that both see the same machine load
   const driver = driverBinary();
@@ -208,6 +263,7 @@ export async function run() {
   const cfg = configDir();
   try {
     await startup(cfg);
+    await againstGuix();
     await throughput(cfg);
     if (!process.env.BENCH_QUICK) await memory(cfg);
   } finally {

@@ -107,10 +107,13 @@ function beforeParsing(cli: Cli, argv: string[], name: string): { argv: string[]
   const asked = argv[0] === 'help' ? [...argv.slice(1).filter((a) => !HELP.has(a)), '--help'] : undefined;
   const words = (asked ?? argv).filter((a) => !HELP.has(a));
   if (words.length === 0 || words.some((w) => w.startsWith('-'))) return asked && { argv: asked };
+  // From the command classes' paths first: cli.definitions() formats every command's help text
+  // (about a third of a `keytool list`), which only a group listing needs.
+  const paths = commands.flatMap((c) => c.paths ?? []);
+  const extends_ = (p: string[], longer: boolean) => (longer ? p.length > words.length : p.length === words.length) && words.every((w, i) => p[i] === w);
+  if (!paths.some((p) => extends_(p, true)) || paths.some((p) => extends_(p, false))) return asked && { argv: asked };
   const prefix = `keytool ${words.join(' ')}`;
-  const defs = cli.definitions();
-  const group = defs.filter((d) => d.path.startsWith(`${prefix} `));
-  if (group.length === 0 || defs.some((d) => d.path === prefix)) return asked && { argv: asked };
+  const group = cli.definitions().filter((d) => d.path.startsWith(`${prefix} `));
   const width = Math.max(...group.map((d) => d.path.length));
   const lines = group.map((d) => `  ${d.path.replace(/^\S+/, name).padEnd(width - 'keytool'.length + name.length)}  ${(d.description ?? '').trim()}`);
   const title = words.join(' ');

@@ -5,7 +5,7 @@
 // precomputed tables of ed25519-fast.ts.
 import { ed25519 } from '@noble/curves/ed25519.js';
 import type { EcdsaGroup } from './ecdsa.js';
-import { addExt, affineX, baseTableG, baseTableIfWorthIt, buildTable, fromNoble, mulPublic, mulSecret, xModNIs, type NielsTable } from './ed25519-fast.js';
+import { addExt, affine, affineX, baseTableG, baseTableIfBuilt, baseTableIfWorthIt, buildTable, fromNoble, mulPublic, mulSecret, xModNIs, type NielsTable } from './ed25519-fast.js';
 
 const Point = ed25519.Point;
 type NoblePoint = InstanceType<typeof Point>;
@@ -51,12 +51,19 @@ export function decodeEd25519Point(q: Uint8Array): EdPoint | undefined {
 
 export const ed25519PointsEqual = (a: EdPoint, b: EdPoint): boolean => a.point.equals(b.point);
 
-/** The 32-byte encoding of (d mod n)·G: the `q` of a key pair. */
-export function ed25519PublicFromSecret(d: bigint): Uint8Array {
+/** (d mod n)·G. On G's table when it is built (the helper's snapshot holds it): noble's own
+ *  multiply would first build a table of its own, most of a cold first signature's time. */
+export function ed25519PointFromSecret(d: bigint): EdPoint {
   const dn = d % Point.Fn.ORDER;
   if (dn === 0n) throw new RangeError('secret scalar d is a multiple of the group order');
-  return Point.BASE.multiply(dn).toBytes();
+  const g = baseTableIfBuilt();
+  if (!g) return { point: Point.BASE.multiply(dn) };
+  const [x, y] = affine(mulSecret(g, dn));
+  return { point: Point.fromAffine({ x, y }) };
 }
+
+/** The 32-byte encoding of (d mod n)·G: the `q` of a key pair. */
+export const ed25519PublicFromSecret = (d: bigint): Uint8Array => ed25519PointFromSecret(d).point.toBytes();
 
 /** Build G's table now (the helper's start-up snapshot calls this through warmUp). */
 export function warmEd25519(): void {

@@ -179,6 +179,12 @@ export function affineX(p: Ext): bigint {
   return md(p[0] * invert(md(p[2]), P));
 }
 
+/** Affine (x, y) of an extended point (one inversion). */
+export function affine(p: Ext): [bigint, bigint] {
+  const zi = invert(md(p[2]), P);
+  return [md(p[0] * zi), md(p[1] * zi)];
+}
+
 /** Whether x(p) ≡ r (mod n) for 1 <= r < n, without an inversion: x = r + j·n < p for some j,
  *  and X ≡ x·Z (mod p). */
 export function xModNIs(p: Ext, r: bigint): boolean {
@@ -200,6 +206,14 @@ const BASE_TABLE_AFTER = 8;
 export function baseTableG(): NielsTable {
   return (baseTable ??= buildTable(Point.BASE));
 }
+
+/** Forget the uses of G counted so far (the table, if built, stays). */
+export function resetBaseUses(): void {
+  baseUses = 0;
+}
+
+/** G's table if it is built, without counting a use. */
+export const baseTableIfBuilt = (): NielsTable | undefined => baseTable;
 
 /** G's table when it exists or is now worth building; undefined for the first few uses. */
 export function baseTableIfWorthIt(): NielsTable | undefined {

@@ -6,9 +6,10 @@ import { KeytoolError } from '../errors.js';
 import { findToken, printCanonical } from '../sexp/index.js';
 import { atom, atomText, isAtom, isList, list, type Sexp, type SexpAtom, type SexpList } from '../sexp/model.js';
 import { ecdsaSign, ecdsaVerify, type EcdsaGroup } from './ecdsa.js';
-import { decodeEd25519Point, ed25519Group, ed25519PointsEqual, ed25519PublicFromSecret, prepareEdPoint, warmEd25519, type EdPoint } from './ecdsa-ed25519.js';
+import { resetBaseUses } from './ed25519-fast.js';
+import { decodeEd25519Point, ed25519Group, ed25519PointFromSecret, ed25519PointsEqual, prepareEdPoint, warmEd25519, type EdPoint } from './ecdsa-ed25519.js';
 import { curveByName, type CurveInfo } from './curves.js';
-import { decodeWeierstrassPoint, weierstrassPublicFromSecret, type WeierstrassCurve } from './ecdsa-weierstrass.js';
+import { decodeWeierstrassPoint, weierstrassPointFromSecret, WEIERSTRASS_CURVES, type WeierstrassCurve } from './ecdsa-weierstrass.js';
 import { readData, type Encoding, type HashData } from './data.js';
 import { bigIntToBytes, bytesToBigInt, significantLength } from './mpi.js';
 import { RsaPrivate, RsaPublic } from './rsa.js';
@@ -27,8 +28,9 @@ export interface PublicKey {
   problem(data: SexpList, sigVal: SexpList): string | undefined;
   /**
    * Say this key will verify many signatures (an ACL key): its scalar-multiplication table
-   * (ECC; 10–30 ms of work, ~0.6 MB) is then built at its first verification instead of its
-   * second, and kept while the key stays in the key cache. `prepare(true)` builds it now, e.g.
+   * (ECC; 10–30 ms of work, ~0.6 MB) is then built at its second verification instead of its
+   * third (never at the first: a one-off check is cheaper without it), and kept while the key
+   * stays in the key cache. `prepare(true)` builds it now, e.g.
    * before a V8 start-up snapshot; a plain `prepare()` costs nothing at start-up.
    */
   prepare(now?: boolean): void;
@@ -159,7 +161,7 @@ function unsupportedAlgorithm(what: string, name: string): never {
 // ECDSA keys
 
 /** Verifications of one key after which its table is built without being asked. */
-const AUTO_PREPARE_AFTER = 2;
+const AUTO_PREPARE_AFTER = 3;
 
 class EcdsaPublicKey<P> extends KeyBase {
   private uses = 0;
@@ -186,7 +188,10 @@ class EcdsaPublicKey<P> extends KeyBase {
     if (h.encoding === 'oaep') return 'ECDSA data cannot have (flags oaep) (libgcrypt: Conflicting use)';
     const rs = sigValAtoms(sigVal, ['ecdsa', 'ecc'], ['r', 's']);
     if (typeof rs === 'string') return rs;
-    if (this.wanted || ++this.uses >= AUTO_PREPARE_AFTER) this.precompute();
+    // The table costs some twenty multiplications' worth of work: never for a key's first
+    // verification (a fresh helper's first reply is not kept waiting), then at its second when
+    // it is marked, else at its AUTO_PREPARE_AFTER-th.
+    if (++this.uses >= (this.wanted ? 2 : AUTO_PREPARE_AFTER)) this.precompute();
     // A number with more significant bytes than n is out of range: say so before converting
     // a possibly huge atom.
     const nBytes = Math.ceil(this.group.qbits / 8);
@@ -202,7 +207,8 @@ interface EccParts {
   description: string;
   group: EcdsaGroup<unknown>;
   decode(q: Uint8Array): unknown;
-  publicFromSecret(d: bigint): Uint8Array;
+  /** (d mod n)·G, comparable with `equal`. */
+  pointFromSecret(d: bigint): unknown;
   precompute(point: unknown): void;
   equal(a: unknown, b: unknown): boolean;
 }
@@ -212,7 +218,7 @@ const ED25519_PARTS: EccParts = {
   description: 'ECDSA/Ed25519',
   group: ed25519Group as EcdsaGroup<unknown>,
   decode: decodeEd25519Point,
-  publicFromSecret: ed25519PublicFromSecret,
+  pointFromSecret: ed25519PointFromSecret,
   precompute: (p) => prepareEdPoint(p as EdPoint),
   equal: (a, b) => ed25519PointsEqual(a as EdPoint, b as EdPoint),
 };
@@ -223,7 +229,7 @@ function weierstrassParts(c: WeierstrassCurve): EccParts {
     description: c.description,
     group: c.group as EcdsaGroup<unknown>,
     decode: (q) => decodeWeierstrassPoint(c, q),
-    publicFromSecret: (d) => weierstrassPublicFromSecret(c, d),
+    pointFromSecret: (d) => weierstrassPointFromSecret(c, d),
     precompute: (p) => void (p as { precompute(w: number, lazy: boolean): unknown }).precompute(8, false),
     equal: (a, b) => (a as { equals(o: unknown): boolean }).equals(b),
   };
@@ -314,6 +320,14 @@ export function publicKeyFromSexp(s: Sexp): PublicKey {
   return made;
 }
 
+/** Forget what a warm-up did (the helper's snapshot): the keys it cached and the uses of each
+ *  curve's G it counted, so that its throw-away keys stay out and no table is built early. */
+export function forgetWarmUp(): void {
+  cache.clear();
+  resetBaseUses();
+  for (const c of WEIERSTRASS_CURVES) c.resetUses();
+}
+
 function makePublicKey(key: SexpList, algo: SexpList, name: string): PublicKey {
   const what = 'the public key';
   switch (name) {
@@ -355,13 +369,13 @@ export function keyPairFromSexp(secret: Sexp, pub: Sexp): KeyPair {
       if (!(publicKey instanceof EcdsaPublicKey) || publicKey.kind !== parts.kind)
         throw new KeytoolError(`the public key (${publicKey.description}) does not match the secret key (${parts.description})`);
       const d = bytesToBigInt(requireParam(algo, 'd', what).bytes);
-      let q: Uint8Array;
+      let q: unknown;
       try {
-        q = parts.publicFromSecret(d);
+        q = parts.pointFromSecret(d);
       } catch (e) {
         throw new KeytoolError(`${what}: d is not usable (${(e as Error).message})`);
       }
-      if (!parts.equal(parts.decode(q), publicKey.point)) throw new KeytoolError('the public key does not match the secret key (q ≠ d·G)');
+      if (!parts.equal(q, publicKey.point)) throw new KeytoolError('the public key does not match the secret key (q ≠ d·G)');
       const group = parts.group;
       return {
         publicKey,

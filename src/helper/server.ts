@@ -89,13 +89,13 @@ export class Session {
   private readonly keyPairs = new Map<string, KeyPair>();
   private readonly log: LogSink | undefined;
   private requests = 0;
+  private prepared = false;
 
   constructor(options: SessionOptions = {}) {
     this.paths = configPaths(options.configDir ?? configDir());
     this.log = options.log;
     this.acl = Session.readAcl(this.paths);
     this.note(this.acl.ok ? `start: ${this.acl.keys.length} authorized key(s) in ${this.paths.acl}` : `start: ACL unusable: ${this.acl.message}`);
-    if (this.acl.ok) this.prepareKeys(this.acl.keys);
   }
 
   /** The ACL, read once (created from signing-key.pub when missing, as Guix does). */
@@ -118,8 +118,11 @@ export class Session {
     return 'message' in loaded ? { ok: false, message: loaded.message } : { ok: true };
   }
 
-  /** Precompute whatever the crypto code can for keys we will verify with; never fatal. */
+  /** Precompute whatever the crypto code can for keys we will verify with; never fatal. At the
+   *  first `verify`, not at start: decoding the keys is wasted on a helper that only signs. */
   private prepareKeys(keys: readonly SexpList[]): void {
+    if (this.prepared) return;
+    this.prepared = true;
     for (const key of keys) {
       try {
         const pub = publicKeyFromSexp(key) as { prepare?: () => void };
@@ -233,6 +236,7 @@ export class Session {
       return fail(`corrupt signature data: not an S-expression: ${errorMessage(e)}`);
     }
     const keys = this.acl.keys;
+    this.prepareKeys(keys);
     const check = checkSignature(sig, (pub) => isAuthorized(keys, pub));
     switch (check.status) {
       case 'valid':

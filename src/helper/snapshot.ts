@@ -6,8 +6,11 @@
 import { startupSnapshot } from 'node:v8';
 import { warmUp } from '../crypto/index.js';
 import { run } from './main.js';
+import { warmUpSession } from './warm-up.js';
 
-// Runs while the snapshot is built: everything computed here is in the blob.
+// Runs while the snapshot is built: everything computed here is in the blob, and every function
+// these run is compiled in it.
 warmUp();
+warmUpSession();
 
 startupSnapshot.setDeserializeMainFunction(() => run(process.argv));

@@ -49,3 +49,19 @@ describe('ed25519-fast against noble', () => {
     }
   });
 });
+
+describe('a key pair\'s public point (d·G), without and with G\'s table', () => {
+  it('is the same point both ways, so a first signature may use either', async () => {
+    // A fresh module instance: no table yet, the first multiplication goes through noble.
+    const { vi } = await import('vitest');
+    vi.resetModules();
+    const fresh = await import('../../src/crypto/ecdsa-ed25519.js');
+    const fast = await import('../../src/crypto/ed25519-fast.js');
+    const ds = [1n, 2n, n - 1n, 0x1234567890abcdefn, BigInt('0x' + '5a'.repeat(32))];
+    const without = ds.map((d) => fresh.ed25519PublicFromSecret(d));
+    expect(fast.baseTableIfBuilt()).toBeUndefined();
+    fast.baseTableG();
+    expect(ds.map((d) => fresh.ed25519PublicFromSecret(d))).toEqual(without);
+    expect(without[0]).toEqual(Point.BASE.toBytes());
+  });
+});

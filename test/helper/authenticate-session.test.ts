@@ -193,6 +193,20 @@ describe('the launcher', () => {
     expect([r.status, r.stdout.toString('latin1'), r.stderr.toString('latin1')]).toEqual([0, `0 64:${keys[ED]!.signatures[0]!.hash}`, '']);
   });
 
+  it('ignores NODE_OPTIONS and NODE_EXTRA_CA_CERTS from the daemon\'s environment (a V8 flag would make node refuse the snapshot, on stderr)', () => {
+    for (const [name, value] of [
+      ['NODE_OPTIONS', '--max-old-space-size=100'],
+      ['NODE_OPTIONS', '--require /nonexistent/preload.js'],
+      ['NODE_EXTRA_CA_CERTS', '/nonexistent/ca.crt'],
+    ] as const) {
+      const r = spawnSync('/bin/sh', ['-c', 'exec "$0" authenticate 2>&1', keytoolBin()], {
+        env: { PATH: process.env.PATH, GUIX_CONFIGURATION_DIRECTORY: config.dir, [name]: value },
+        input: requestBytes('verify', readSig(ED)),
+      });
+      expect([name, r.status, r.stdout.toString('latin1')]).toEqual([name, 0, `0 64:${keys[ED]!.signatures[0]!.hash}`]);
+    }
+  });
+
   it('falls back to the plain bundle, with the same node, when that node is newer than the snapshot', () => {
     const copy = mkdtempSync(path.join(config.dir, 'stale-'));
     cpSync(path.join(builtRoot(), 'bin'), path.join(copy, 'bin'), { recursive: true });
