@@ -114,6 +114,11 @@ beforeAll(async () => {
   routes.set(`/nar/gzip/${path.posix.basename(storePath(n - 1, 'loop'))}?again`, routes.get(`/nar/gzip/${path.posix.basename(storePath(n - 1, 'loop'))}`)!);
   add('wrong-store-path', 'replayed', () => ({ info: serveBytes(narinfo(storePath(0, 'good'), nar, good, `URL: nar/gzip/x\nCompression: gzip\n`)) }));
   add('unauthorized', 'stranger', (item, url) => ({ info: serveBytes(narinfo(item, nar, a1Pair(), `URL: ${url}\nCompression: gzip\n`)) }));
+  // As `guix publish -C 0` without --cache sends a nar: no length, no chunks, the connection kept.
+  add('valid', 'open-ended', (item, url) => ({
+    info: serveBytes(narinfo(item, nar, good, `URL: ${url}\nCompression: none\n`)),
+    nar: (_q, res) => res.socket!.write(Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: application/x-nix-archive\r\n\r\n'), nar])),
+  }));
 
   const handler: Handler = (req, res) => (routes.get(req.url ?? '') ?? ((_q, r) => { r.writeHead(404); r.end(); }))(req, res);
   server = http.createServer(handler);
@@ -154,6 +159,14 @@ describe('substitutes check against a hostile server', () => {
     expect(says(11)).toMatch(/narinfo for another store path: it describes \/gnu\/store\/0123/);
     expect(says(12)).toMatch(/unauthorized party/);
   }, 60_000);
+
+  it('takes an uncompressed nar sent with no length on a connection kept open as whole at NarSize, without waiting', async () => {
+    const started = Date.now();
+    const r = await kt(['substitutes', 'check', '--config-dir', 'conf', '--acl', 'acl', '--timeout', '20', '--contents', base, hashOf(13)], work);
+    expect(r.stdout).toMatch(/: valid \(.*nar checked: none /);
+    expect(r.status).toBe(0);
+    expect(Date.now() - started, 'it waited for an end that never comes').toBeLessThan(10_000);
+  }, 30_000);
 
   it('prints one line per item and a summary; exit 0 when everything is good', async () => {
     const r = await check('--contents', base, hashOf(0));

@@ -1,8 +1,9 @@
 // Substitute servers on 127.0.0.1 and the real substituter's view of them: the real `guix
-// publish` over the root's store, a tiny HTTP server of our own narinfos, and `guix substitute
-// --query` (what guix-daemon runs to ask which items a server has, with its ACL).
+// publish` over the root's store, tiny HTTP servers of our own (narinfos from a map, a static
+// mirror's files), `guix substitute --query` (what guix-daemon runs to ask which items a server
+// has, with its ACL) and `guix substitute --substitute` (what it runs to download one).
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WORK, type ConfigDir, type Daemon } from './daemon.js';
@@ -30,10 +31,11 @@ export interface Publish {
  * key pair, with a `-C` for each of `compressions` (e.g. `0` for none, `gzip`, `lzip:9`): a
  * narinfo then has one URL, Compression and FileSize group per method. Waits until it answers.
  */
-export async function startPublish(daemon: Daemon, config: ConfigDir, compressions: readonly string[]): Promise<Publish> {
+export async function startPublish(daemon: Daemon, config: ConfigDir, compressions: readonly string[], options: { cache?: string } = {}): Promise<Publish> {
   const port = await freePort();
   const argv = [
     'guix', 'publish', '--listen=127.0.0.1', `--port=${port}`, ...compressions.map((c) => `--compression=${c}`),
+    ...(options.cache ? [`--cache=${options.cache}`] : []),
     `--public-key=${config.dir}/signing-key.pub`, `--private-key=${config.dir}/signing-key.sec`,
   ];
   const server = startInRoot(argv, { env: { GUIX_DAEMON_SOCKET: daemon.socket } });
@@ -67,6 +69,21 @@ export interface NarinfoServer {
   /** What it serves: `/HASH.narinfo` → text (anything else: 404). */
   narinfos: Map<string, string>;
   close(): Promise<void>;
+}
+
+/** A static mirror on 127.0.0.1: /nix-cache-info, and the files under `dir` (in the root) with their length. */
+export async function serveDirectory(dir: string): Promise<{ url: string; close(): Promise<void> }> {
+  const top = onHost(dir);
+  const server: Server = createServer((request, response) => {
+    if (request.url === '/nix-cache-info') return void response.writeHead(200).end('StoreDir: /gnu/store\nWantMassQuery: 0\nPriority: 100\n');
+    const file = path.join(top, decodeURIComponent((request.url ?? '/').split('?')[0]!));
+    if (!file.startsWith(`${top}/`) || !statSync(file, { throwIfNoEntry: false })?.isFile()) return void response.writeHead(404).end('not found\n');
+    const body = readFileSync(file);
+    response.writeHead(200, { 'content-length': body.length }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 /** A substitute server of our own on 127.0.0.1: /nix-cache-info and the narinfos in its map. */
@@ -108,10 +125,47 @@ export async function substituterVerdicts(url: string, config: ConfigDir, paths:
     if (result.status === 0 && replies.length === rest.length) break;
     const dying = rest[replies.length];
     if (dying === undefined) throw new Error(`guix substitute --query exited ${result.status} after answering everything:\n${result.stderr}`);
-    const lines = result.stderr.split(/[\r\n\x1b]/).map((l) => l.trim()).filter((l) => l && !l.startsWith('[Klooking') && !l.startsWith('GC Warning'));
-    const message = lines.filter((l) => l.includes('error:')).pop() ?? lines.pop() ?? `status ${result.status}`;
-    verdicts.set(dying, `exited: ${message.replace(/^.*?error: /, '').slice(0, 120)}`);
+    verdicts.set(dying, `exited: ${lastError(result.stderr, result.status)}`);
     rest = rest.slice(replies.length + 1);
   }
   return verdicts;
+}
+
+/** What the real substituter did when asked to substitute a path: its reply, or it exited (with its message). */
+export type SubstitutionResult = 'success' | 'hash-mismatch' | `exited: ${string}`;
+
+/** The last error line of a Guix program's stderr (progress bars and GC warnings left out). */
+function lastError(stderr: string, status: number): string {
+  const lines = stderr.split(/[\r\n\x1b]/).map((l) => l.trim()).filter((l) => l && !l.startsWith('[Klooking') && !l.startsWith('GC Warning'));
+  const message = lines.filter((l) => l.includes('error:')).pop() ?? lines.pop() ?? `status ${status}`;
+  return message.replace(/^.*?error: /, '').slice(0, 120);
+}
+
+/**
+ * A real substitution of each of `paths` from `url`, as guix-daemon asks for one (`guix substitute
+ * --substitute`, one `substitute PATH DESTINATION` command each, the narinfo checked against
+ * `config`'s ACL): the substituter downloads the nar, decompresses it, restores it under WORK and
+ * replies `success` or `hash-mismatch` by the hash it computed. A path that makes it exit (no
+ * narinfo, an unauthorized one) is `exited: MESSAGE`, and a new substituter takes the rest.
+ */
+export async function substitutions(url: string, config: ConfigDir, paths: readonly string[]): Promise<Map<string, SubstitutionResult>> {
+  const results = new Map<string, SubstitutionResult>();
+  let rest = [...paths];
+  while (rest.length > 0) {
+    const scratch = mkdtempSync(onHost(`${WORK}/substitution-`));
+    const inRootDir = `/${path.relative(realGuix().root, scratch)}`;
+    const result = await inRoot(['sh', '-c', 'exec guix substitute --substitute 4>&1'], {
+      env: { GUIX_CONFIGURATION_DIRECTORY: config.dir, XDG_CACHE_HOME: `${inRootDir}/cache`, _NIX_OPTIONS: `substitute-urls=${url}\n` },
+      input: rest.map((p, i) => `substitute ${p} ${inRootDir}/item-${i}\n`).join(''),
+    });
+    // One reply line per substitution: `success HASH SIZE` or `hash-mismatch ALGO EXPECTED ACTUAL`.
+    const replies = result.stdout.toString().split('\n').filter(Boolean);
+    replies.forEach((reply, i) => results.set(rest[i]!, reply.startsWith('success ') ? 'success' : reply.startsWith('hash-mismatch ') ? 'hash-mismatch' : `exited: unexpected reply ${reply.slice(0, 80)}`));
+    if (result.status === 0 && replies.length === rest.length) break;
+    const dying = rest[replies.length];
+    if (dying === undefined) throw new Error(`guix substitute --substitute exited ${result.status} after answering everything:\n${result.stderr}`);
+    results.set(dying, `exited: ${lastError(result.stderr, result.status)}`);
+    rest = rest.slice(replies.length + 1);
+  }
+  return results;
 }
