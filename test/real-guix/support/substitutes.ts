@@ -102,35 +102,6 @@ export async function serveNarinfos(): Promise<NarinfoServer> {
 /** The real substituter's verdict on one path: taken, refused, or it exited (with its message). */
 export type SubstituterVerdict = 'valid' | 'refused' | `exited: ${string}`;
 
-/**
- * What the real substituter makes of each of `paths` on `url`, as guix-daemon asks it (`guix
- * substitute --query`, one `have PATH` query each), checking narinfo signatures against
- * `config`'s ACL. Some narinfos make it exit (a Signature field it cannot parse): that path is
- * `exited: MESSAGE` and a new substituter takes the rest. A fresh cache each time: guix
- * substitute remembers lookups, good and bad, in ~/.cache/guix/substitute.
- */
-export async function substituterVerdicts(url: string, config: ConfigDir, paths: readonly string[]): Promise<Map<string, SubstituterVerdict>> {
-  const verdicts = new Map<string, SubstituterVerdict>();
-  let rest = [...paths];
-  while (rest.length > 0) {
-    const cache = `/${path.relative(realGuix().root, mkdtempSync(onHost(`${WORK}/substitute-cache-`)))}`;
-    // Its replies go to file descriptor 4 (the daemon's reply pipe): here, to stdout.
-    const result = await inRoot(['sh', '-c', 'exec guix substitute --query 4>&1'], {
-      env: { GUIX_CONFIGURATION_DIRECTORY: config.dir, XDG_CACHE_HOME: cache, _NIX_OPTIONS: `substitute-urls=${url}\n` },
-      input: rest.map((p) => `have ${p}\n`).join(''),
-    });
-    // One reply per query: the paths it has, then an empty line.
-    const replies = result.stdout.toString().split(/^\n/m).slice(0, -1);
-    replies.forEach((reply, i) => verdicts.set(rest[i]!, reply.split('\n').includes(rest[i]!) ? 'valid' : 'refused'));
-    if (result.status === 0 && replies.length === rest.length) break;
-    const dying = rest[replies.length];
-    if (dying === undefined) throw new Error(`guix substitute --query exited ${result.status} after answering everything:\n${result.stderr}`);
-    verdicts.set(dying, `exited: ${lastError(result.stderr, result.status)}`);
-    rest = rest.slice(replies.length + 1);
-  }
-  return verdicts;
-}
-
 /** What the real substituter did when asked to substitute a path: its reply, or it exited (with its message). */
 export type SubstitutionResult = 'success' | 'hash-mismatch' | `exited: ${string}`;
 
@@ -142,30 +113,61 @@ function lastError(stderr: string, status: number): string {
 }
 
 /**
+ * Run `guix substitute MODE` (as guix-daemon does: the substitute URL and `config`'s ACL, a fresh
+ * cache under WORK since it remembers lookups, replies on file descriptor 4, here its stdout) with
+ * one command line per path, and read one reply per path with `reply`. A path that makes it exit
+ * is `exited: MESSAGE`, and a new substituter takes the rest.
+ */
+async function askEach<T extends string>(
+  mode: '--query' | '--substitute',
+  url: string,
+  config: ConfigDir,
+  paths: readonly string[],
+  command: (path: string, scratch: string, i: number) => string,
+  replies: (stdout: string, asked: readonly string[]) => T[],
+): Promise<Map<string, T | `exited: ${string}`>> {
+  const results = new Map<string, T | `exited: ${string}`>();
+  let rest = [...paths];
+  while (rest.length > 0) {
+    const scratch = `/${path.relative(realGuix().root, mkdtempSync(onHost(`${WORK}/substitute-`)))}`;
+    const result = await inRoot(['sh', '-c', `exec guix substitute ${mode} 4>&1`], {
+      env: { GUIX_CONFIGURATION_DIRECTORY: config.dir, XDG_CACHE_HOME: `${scratch}/cache`, _NIX_OPTIONS: `substitute-urls=${url}\n` },
+      input: rest.map((p, i) => `${command(p, scratch, i)}\n`).join(''),
+    });
+    const answered = replies(result.stdout.toString(), rest);
+    answered.forEach((reply, i) => results.set(rest[i]!, reply));
+    if (result.status === 0 && answered.length === rest.length) break;
+    const dying = rest[answered.length];
+    if (dying === undefined) throw new Error(`guix substitute ${mode} exited ${result.status} after answering everything:\n${result.stderr}`);
+    results.set(dying, `exited: ${lastError(result.stderr, result.status)}`);
+    rest = rest.slice(answered.length + 1);
+  }
+  return results;
+}
+
+/**
+ * What the real substituter makes of each of `paths` on `url`, as guix-daemon asks it (`guix
+ * substitute --query`, one `have PATH` query each), checking narinfo signatures against
+ * `config`'s ACL. Some narinfos make it exit (a Signature field it cannot parse): that path is
+ * `exited: MESSAGE`.
+ */
+export function substituterVerdicts(url: string, config: ConfigDir, paths: readonly string[]): Promise<Map<string, SubstituterVerdict>> {
+  // One reply per query: the paths it has, then an empty line.
+  return askEach('--query', url, config, paths, (p) => `have ${p}`, (stdout, asked) =>
+    stdout.split(/^\n/m).slice(0, -1).map((reply, i) => (reply.split('\n').includes(asked[i]!) ? 'valid' : 'refused')),
+  );
+}
+
+/**
  * A real substitution of each of `paths` from `url`, as guix-daemon asks for one (`guix substitute
  * --substitute`, one `substitute PATH DESTINATION` command each, the narinfo checked against
  * `config`'s ACL): the substituter downloads the nar, decompresses it, restores it under WORK and
  * replies `success` or `hash-mismatch` by the hash it computed. A path that makes it exit (no
- * narinfo, an unauthorized one) is `exited: MESSAGE`, and a new substituter takes the rest.
+ * narinfo, an unauthorized one) is `exited: MESSAGE`.
  */
-export async function substitutions(url: string, config: ConfigDir, paths: readonly string[]): Promise<Map<string, SubstitutionResult>> {
-  const results = new Map<string, SubstitutionResult>();
-  let rest = [...paths];
-  while (rest.length > 0) {
-    const scratch = mkdtempSync(onHost(`${WORK}/substitution-`));
-    const inRootDir = `/${path.relative(realGuix().root, scratch)}`;
-    const result = await inRoot(['sh', '-c', 'exec guix substitute --substitute 4>&1'], {
-      env: { GUIX_CONFIGURATION_DIRECTORY: config.dir, XDG_CACHE_HOME: `${inRootDir}/cache`, _NIX_OPTIONS: `substitute-urls=${url}\n` },
-      input: rest.map((p, i) => `substitute ${p} ${inRootDir}/item-${i}\n`).join(''),
-    });
-    // One reply line per substitution: `success HASH SIZE` or `hash-mismatch ALGO EXPECTED ACTUAL`.
-    const replies = result.stdout.toString().split('\n').filter(Boolean);
-    replies.forEach((reply, i) => results.set(rest[i]!, reply.startsWith('success ') ? 'success' : reply.startsWith('hash-mismatch ') ? 'hash-mismatch' : `exited: unexpected reply ${reply.slice(0, 80)}`));
-    if (result.status === 0 && replies.length === rest.length) break;
-    const dying = rest[replies.length];
-    if (dying === undefined) throw new Error(`guix substitute --substitute exited ${result.status} after answering everything:\n${result.stderr}`);
-    results.set(dying, `exited: ${lastError(result.stderr, result.status)}`);
-    rest = rest.slice(replies.length + 1);
-  }
-  return results;
+export function substitutions(url: string, config: ConfigDir, paths: readonly string[]): Promise<Map<string, SubstitutionResult>> {
+  // One reply line each: `success HASH SIZE` or `hash-mismatch ALGO EXPECTED ACTUAL`.
+  return askEach('--substitute', url, config, paths, (p, scratch, i) => `substitute ${p} ${scratch}/item-${i}`, (stdout) =>
+    stdout.split('\n').filter(Boolean).map((reply): SubstitutionResult => (reply.startsWith('success ') ? 'success' : reply.startsWith('hash-mismatch ') ? 'hash-mismatch' : `exited: unexpected reply ${reply.slice(0, 80)}`)),
+  );
 }
