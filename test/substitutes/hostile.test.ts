@@ -119,6 +119,11 @@ beforeAll(async () => {
     info: serveBytes(narinfo(item, nar, good, `URL: ${url}\nCompression: none\n`)),
     nar: (_q, res) => res.socket!.write(Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: application/x-nix-archive\r\n\r\n'), nar])),
   }));
+  // The same, stalling halfway: a timeout, not a nar cut short.
+  add('timeout', 'open-ended-stall', (item, url) => ({
+    info: serveBytes(narinfo(item, nar, good, `URL: ${url}\nCompression: none\n`)),
+    nar: (_q, res) => res.socket!.write(Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\n\r\n'), nar.subarray(0, nar.length >> 1)])),
+  }));
 
   const handler: Handler = (req, res) => (routes.get(req.url ?? '') ?? ((_q, r) => { r.writeHead(404); r.end(); }))(req, res);
   server = http.createServer(handler);
@@ -158,6 +163,7 @@ describe('substitutes check against a hostile server', () => {
     expect(says(10)).toMatch(/redirect loop/);
     expect(says(11)).toMatch(/narinfo for another store path: it describes \/gnu\/store\/0123/);
     expect(says(12)).toMatch(/unauthorized party/);
+    expect(says(14)).toMatch(/timed out/);
   }, 60_000);
 
   it('takes an uncompressed nar sent with no length on a connection kept open as whole at NarSize, without waiting', async () => {
