@@ -164,7 +164,9 @@ async function checkOneNar(target: NarTarget, plan: { narSize: number; narHash: 
   }
   return opts.http.withRetries(async () => {
     const r = await opts.http.open(loc.url);
-    return { where: loc.url, ...(await checkNar(r.body, r.cancel, target, plan, opts.onBytes)) };
+    // Neither a length nor chunks: the body ends when the server closes, which it may never do.
+    const unframed = r.headers['content-length'] === undefined && !/chunked/i.test(r.headers['transfer-encoding'] ?? '');
+    return { where: loc.url, ...(await checkNar(r.body, r.cancel, target, plan, opts.onBytes, unframed)) };
   });
 }
 

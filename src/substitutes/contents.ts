@@ -42,13 +42,20 @@ class Stop extends Error {
   }
 }
 
+/** The whole nar has arrived on a body that says nowhere where it ends: stop reading there. */
+class Whole extends Error {}
+
 const plural = (n: number): string => `${n} byte${n === 1 ? '' : 's'}`;
 
 /**
  * Check the nar in `body` (compressed as `target` says) against `expected`. `onBytes` counts the
  * bytes received, for progress. `cancel` closes the connection when the check stops early.
+ * `unframed`: the body has neither a length nor chunks and the connection may stay open after it,
+ * as `guix publish` without `--cache` sends an uncompressed nar; then, as Guix's substituter reads
+ * it (NarSize bytes, for `none`), an uncompressed nar is whole once NarSize bytes with the signed
+ * NarHash have arrived, and reading stops there instead of waiting for an end that never comes.
  */
-export async function checkNar(body: AsyncIterable<Buffer>, cancel: () => void, target: NarTarget, expected: NarExpected, onBytes: (n: number) => void = () => {}): Promise<ContentsResult> {
+export async function checkNar(body: AsyncIterable<Buffer>, cancel: () => void, target: NarTarget, expected: NarExpected, onBytes: (n: number) => void = () => {}, unframed = false): Promise<ContentsResult> {
   // The compressed file is hashed only when there is a FileHash to compare with, and never
   // twice: uncompressed, the file is the nar (found by `npm run bench substitutes`).
   const fileHash = target.fileHash !== undefined && target.compression !== 'none' ? createHash('sha256') : undefined;
@@ -74,6 +81,7 @@ export async function checkNar(body: AsyncIterable<Buffer>, cancel: () => void, 
       done(null, chunk);
     },
   });
+  const endsAtNarSize = unframed && target.compression === 'none';
   const sink = new Writable({
     highWaterMark: 1 << 16,
     write(chunk: Buffer, _enc, done) {
@@ -83,6 +91,7 @@ export async function checkNar(body: AsyncIterable<Buffer>, cancel: () => void, 
         return done(new Stop('size-mismatch', `${what} is larger than its NarSize (${plural(expected.narSize)}): stopped reading at once`));
       }
       narHash.update(chunk);
+      if (endsAtNarSize && narBytes === expected.narSize && toNixBase32(narHash.copy().digest()) === expected.narHash) return done(new Whole());
       done();
     },
   });
@@ -92,6 +101,7 @@ export async function checkNar(body: AsyncIterable<Buffer>, cancel: () => void, 
   } catch (e) {
     dec.abort();
     cancel();
+    if (e instanceof Whole) return finalVerdict();
     if (e instanceof Stop) return result(e.status, e.message);
     if (e instanceof FetchFailure) throw e;
     // A subprocess that failed says why once it has exited; its broken pipe is only the symptom.
@@ -102,17 +112,22 @@ export async function checkNar(body: AsyncIterable<Buffer>, cancel: () => void, 
     if (typeof code === 'string' && code.startsWith('Z_')) return result('bad-compression', `not valid ${target.compression} data (${(failure as Error).message})`);
     throw failure;
   }
-  if (fileSize !== undefined && fileBytes !== fileSize) return result('truncated', `the ${target.compression} file ends after ${plural(fileBytes)}, FileSize says ${plural(fileSize)} (truncated)`);
-  const got = toNixBase32(narHash.digest());
-  if (target.fileHash !== undefined) {
-    const file = fileHash ? toNixBase32(fileHash.digest()) : got;
-    if (file !== target.fileHash) return result('file-hash-mismatch', `the ${target.compression} file's hash is sha256:${file}, FileHash says sha256:${target.fileHash}`);
+  return finalVerdict();
+
+  /** Once the data has ended (or the whole nar arrived): the sizes and hashes against the narinfo. */
+  function finalVerdict(): ContentsResult {
+    if (fileSize !== undefined && fileBytes !== fileSize) return result('truncated', `the ${target.compression} file ends after ${plural(fileBytes)}, FileSize says ${plural(fileSize)} (truncated)`);
+    const got = toNixBase32(narHash.digest());
+    if (target.fileHash !== undefined) {
+      const file = fileHash ? toNixBase32(fileHash.digest()) : got;
+      if (file !== target.fileHash) return result('file-hash-mismatch', `the ${target.compression} file's hash is sha256:${file}, FileHash says sha256:${target.fileHash}`);
+    }
+    if (narBytes !== expected.narSize) {
+      // Short and with the signed hash: the nar is whole and NarSize is wrong; else it was cut.
+      if (got === expected.narHash) return result('size-mismatch', `the nar is ${plural(narBytes)}, NarSize says ${plural(expected.narSize)} (its hash matches NarHash)`);
+      return result('truncated', `the nar ends after ${plural(narBytes)} of its NarSize ${plural(expected.narSize)} (truncated)`);
+    }
+    if (got !== expected.narHash) return result('nar-hash-mismatch', `nar hash mismatch: the nar's hash is sha256:${got}, NarHash says sha256:${expected.narHash}`);
+    return result('valid', `${target.compression}: ${plural(narBytes)} checked`);
   }
-  if (narBytes !== expected.narSize) {
-    // Short and with the signed hash: the nar is whole and NarSize is wrong; else it was cut.
-    if (got === expected.narHash) return result('size-mismatch', `the nar is ${plural(narBytes)}, NarSize says ${plural(expected.narSize)} (its hash matches NarHash)`);
-    return result('truncated', `the nar ends after ${plural(narBytes)} of its NarSize ${plural(expected.narSize)} (truncated)`);
-  }
-  if (got !== expected.narHash) return result('nar-hash-mismatch', `nar hash mismatch: the nar's hash is sha256:${got}, NarHash says sha256:${expected.narHash}`);
-  return result('valid', `${target.compression}: ${plural(narBytes)} checked`);
 }

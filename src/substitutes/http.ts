@@ -166,6 +166,8 @@ async function* bodyOf(res: IncomingMessage, url: URL, timedOut: () => boolean, 
     if (e instanceof FetchFailure) throw e;
     throw new FetchFailure('truncated', `the connection closed before the end of ${excerpt(url.href, 200)} (truncated)`, true);
   }
+  // A body without length or chunks ends without an error when the timeout destroys the request.
+  if (timedOut()) throw new FetchFailure('timeout', `no data from ${excerpt(url.host, 100)} for ${timeoutMs / 1000} s while reading ${excerpt(url.href, 200)} (timed out)`, true);
   // node ends the stream without an error when a response without Content-Length or chunked
   // framing is cut; `complete` says whether the framing was honoured.
   if (!res.complete) throw new FetchFailure('truncated', `the connection closed before the end of ${excerpt(url.href, 200)} (truncated)`, true);

@@ -3,7 +3,7 @@
 // lay it out, `HASH.narinfo` and `nar/...`, or a `guix publish --cache` directory,
 // `COMPRESSION/NAME.narinfo` beside `COMPRESSION/NAME.nar`) or a narinfo file. Items (store paths,
 // store file names or hash parts) after a server or directory are looked up there.
-import { readFile, stat } from 'node:fs/promises';
+import { opendir, readFile, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -77,6 +77,14 @@ async function inDirectory(dir: string, want: Expected, storeDir: string): Promi
     }
   }
   return at(flat); // reported as not found, under the name a mirror would use
+}
+
+async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 async function isFile(p: string): Promise<boolean> {
@@ -182,6 +190,13 @@ export async function* items(args: string[], itemsFile: string | undefined, stor
     if (st.isDirectory()) {
       if (takesItems) {
         for await (const want of wanted()) yield await inDirectory(src.arg, want, storeDir);
+        continue;
+      }
+      if (await isDirectory(path.join(src.arg, 'hashes'))) {
+        // publish's cache holds the same narinfo once per compression directory: each item once.
+        for await (const ent of await opendir(path.join(src.arg, 'hashes'))) {
+          if (HASH.test(ent.name)) yield await inDirectory(src.arg, { hashPart: ent.name }, storeDir);
+        }
         continue;
       }
       for await (const file of narinfoFiles([src.arg])) {

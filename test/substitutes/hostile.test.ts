@@ -137,6 +137,16 @@ beforeAll(async () => {
       });
     }
   }
+  // As `guix publish -C 0` without --cache sends a nar: no length, no chunks, the connection kept.
+  add('valid', 'open-ended', (item, url) => ({
+    info: serveBytes(narinfo(item, nar, good, `URL: ${url}\nCompression: none\n`)),
+    nar: (_q, res) => res.socket!.write(Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: application/x-nix-archive\r\n\r\n'), nar])),
+  }));
+  // The same, stalling halfway: a timeout, not a nar cut short.
+  add('timeout', 'open-ended-stall', (item, url) => ({
+    info: serveBytes(narinfo(item, nar, good, `URL: ${url}\nCompression: none\n`)),
+    nar: (_q, res) => res.socket!.write(Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\n\r\n'), nar.subarray(0, nar.length >> 1)])),
+  }));
 
   const handler: Handler = (req, res) => (routes.get(req.url ?? '') ?? ((_q, r) => { r.writeHead(404); r.end(); }))(req, res);
   server = http.createServer(handler);
@@ -189,7 +199,16 @@ describe('substitutes check against a hostile server', () => {
       expect(says(i)).toBe(`${method} nar at nar/${method}/${path.posix.basename(storePath(i, `${method}-truncated`))}: the ${method} data ends before its end (truncated)`);
       expect(says(indexOf.get(`${method}-corrupt`)!)).toMatch(new RegExp(`: not valid ${method} data \\(${method} exited with status \\d+: .+\\)$`));
     }
+    expect(says(indexOf.get('open-ended-stall')!)).toMatch(/timed out/);
   }, 60_000);
+
+  it('takes an uncompressed nar sent with no length on a connection kept open as whole at NarSize, without waiting', async () => {
+    const started = Date.now();
+    const r = await kt(['substitutes', 'check', '--config-dir', 'conf', '--acl', 'acl', '--timeout', '20', '--contents', base, hashOf(indexOf.get('open-ended')!)], work);
+    expect(r.stdout).toMatch(/: valid \(.*nar checked: none /);
+    expect(r.status).toBe(0);
+    expect(Date.now() - started, 'it waited for an end that never comes').toBeLessThan(10_000);
+  }, 30_000);
 
   it('prints one line per item and a summary; exit 0 when everything is good', async () => {
     const r = await check('--contents', base, hashOf(0));

@@ -1,8 +1,9 @@
 // Substitute servers on 127.0.0.1 and the real substituter's view of them: the real `guix
-// publish` over the root's store, a tiny HTTP server of our own narinfos, and `guix substitute
-// --query` (what guix-daemon runs to ask which items a server has, with its ACL).
+// publish` over the root's store, tiny HTTP servers of our own (narinfos from a map, a static
+// mirror's files), `guix substitute --query` (what guix-daemon runs to ask which items a server
+// has, with its ACL) and `guix substitute --substitute` (what it runs to download one).
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WORK, type ConfigDir, type Daemon } from './daemon.js';
@@ -30,10 +31,11 @@ export interface Publish {
  * key pair, with a `-C` for each of `compressions` (e.g. `0` for none, `gzip`, `lzip:9`): a
  * narinfo then has one URL, Compression and FileSize group per method. Waits until it answers.
  */
-export async function startPublish(daemon: Daemon, config: ConfigDir, compressions: readonly string[]): Promise<Publish> {
+export async function startPublish(daemon: Daemon, config: ConfigDir, compressions: readonly string[], options: { cache?: string } = {}): Promise<Publish> {
   const port = await freePort();
   const argv = [
     'guix', 'publish', '--listen=127.0.0.1', `--port=${port}`, ...compressions.map((c) => `--compression=${c}`),
+    ...(options.cache ? [`--cache=${options.cache}`] : []),
     `--public-key=${config.dir}/signing-key.pub`, `--private-key=${config.dir}/signing-key.sec`,
   ];
   const server = startInRoot(argv, { env: { GUIX_DAEMON_SOCKET: daemon.socket } });
@@ -69,6 +71,21 @@ export interface NarinfoServer {
   close(): Promise<void>;
 }
 
+/** A static mirror on 127.0.0.1: /nix-cache-info, and the files under `dir` (in the root) with their length. */
+export async function serveDirectory(dir: string): Promise<{ url: string; close(): Promise<void> }> {
+  const top = onHost(dir);
+  const server: Server = createServer((request, response) => {
+    if (request.url === '/nix-cache-info') return void response.writeHead(200).end('StoreDir: /gnu/store\nWantMassQuery: 0\nPriority: 100\n');
+    const file = path.join(top, decodeURIComponent((request.url ?? '/').split('?')[0]!));
+    if (!file.startsWith(`${top}/`) || !statSync(file, { throwIfNoEntry: false })?.isFile()) return void response.writeHead(404).end('not found\n');
+    const body = readFileSync(file);
+    response.writeHead(200, { 'content-length': body.length }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
 /** A substitute server of our own on 127.0.0.1: /nix-cache-info and the narinfos in its map. */
 export async function serveNarinfos(): Promise<NarinfoServer> {
   const narinfos = new Map<string, string>();
@@ -85,33 +102,72 @@ export async function serveNarinfos(): Promise<NarinfoServer> {
 /** The real substituter's verdict on one path: taken, refused, or it exited (with its message). */
 export type SubstituterVerdict = 'valid' | 'refused' | `exited: ${string}`;
 
+/** What the real substituter did when asked to substitute a path: its reply, or it exited (with its message). */
+export type SubstitutionResult = 'success' | 'hash-mismatch' | `exited: ${string}`;
+
+/** The last error line of a Guix program's stderr (progress bars and GC warnings left out). */
+function lastError(stderr: string, status: number): string {
+  const lines = stderr.split(/[\r\n\x1b]/).map((l) => l.trim()).filter((l) => l && !l.startsWith('[Klooking') && !l.startsWith('GC Warning'));
+  const message = lines.filter((l) => l.includes('error:')).pop() ?? lines.pop() ?? `status ${status}`;
+  return message.replace(/^.*?error: /, '').slice(0, 120);
+}
+
+/**
+ * Run `guix substitute MODE` (as guix-daemon does: the substitute URL and `config`'s ACL, a fresh
+ * cache under WORK since it remembers lookups, replies on file descriptor 4, here its stdout) with
+ * one command line per path, and read one reply per path with `reply`. A path that makes it exit
+ * is `exited: MESSAGE`, and a new substituter takes the rest.
+ */
+async function askEach<T extends string>(
+  mode: '--query' | '--substitute',
+  url: string,
+  config: ConfigDir,
+  paths: readonly string[],
+  command: (path: string, scratch: string, i: number) => string,
+  replies: (stdout: string, asked: readonly string[]) => T[],
+): Promise<Map<string, T | `exited: ${string}`>> {
+  const results = new Map<string, T | `exited: ${string}`>();
+  let rest = [...paths];
+  while (rest.length > 0) {
+    const scratch = `/${path.relative(realGuix().root, mkdtempSync(onHost(`${WORK}/substitute-`)))}`;
+    const result = await inRoot(['sh', '-c', `exec guix substitute ${mode} 4>&1`], {
+      env: { GUIX_CONFIGURATION_DIRECTORY: config.dir, XDG_CACHE_HOME: `${scratch}/cache`, _NIX_OPTIONS: `substitute-urls=${url}\n` },
+      input: rest.map((p, i) => `${command(p, scratch, i)}\n`).join(''),
+    });
+    const answered = replies(result.stdout.toString(), rest);
+    answered.forEach((reply, i) => results.set(rest[i]!, reply));
+    if (result.status === 0 && answered.length === rest.length) break;
+    const dying = rest[answered.length];
+    if (dying === undefined) throw new Error(`guix substitute ${mode} exited ${result.status} after answering everything:\n${result.stderr}`);
+    results.set(dying, `exited: ${lastError(result.stderr, result.status)}`);
+    rest = rest.slice(answered.length + 1);
+  }
+  return results;
+}
+
 /**
  * What the real substituter makes of each of `paths` on `url`, as guix-daemon asks it (`guix
  * substitute --query`, one `have PATH` query each), checking narinfo signatures against
  * `config`'s ACL. Some narinfos make it exit (a Signature field it cannot parse): that path is
- * `exited: MESSAGE` and a new substituter takes the rest. A fresh cache each time: guix
- * substitute remembers lookups, good and bad, in ~/.cache/guix/substitute.
+ * `exited: MESSAGE`.
  */
-export async function substituterVerdicts(url: string, config: ConfigDir, paths: readonly string[]): Promise<Map<string, SubstituterVerdict>> {
-  const verdicts = new Map<string, SubstituterVerdict>();
-  let rest = [...paths];
-  while (rest.length > 0) {
-    const cache = `/${path.relative(realGuix().root, mkdtempSync(onHost(`${WORK}/substitute-cache-`)))}`;
-    // Its replies go to file descriptor 4 (the daemon's reply pipe): here, to stdout.
-    const result = await inRoot(['sh', '-c', 'exec guix substitute --query 4>&1'], {
-      env: { GUIX_CONFIGURATION_DIRECTORY: config.dir, XDG_CACHE_HOME: cache, _NIX_OPTIONS: `substitute-urls=${url}\n` },
-      input: rest.map((p) => `have ${p}\n`).join(''),
-    });
-    // One reply per query: the paths it has, then an empty line.
-    const replies = result.stdout.toString().split(/^\n/m).slice(0, -1);
-    replies.forEach((reply, i) => verdicts.set(rest[i]!, reply.split('\n').includes(rest[i]!) ? 'valid' : 'refused'));
-    if (result.status === 0 && replies.length === rest.length) break;
-    const dying = rest[replies.length];
-    if (dying === undefined) throw new Error(`guix substitute --query exited ${result.status} after answering everything:\n${result.stderr}`);
-    const lines = result.stderr.split(/[\r\n\x1b]/).map((l) => l.trim()).filter((l) => l && !l.startsWith('[Klooking') && !l.startsWith('GC Warning'));
-    const message = lines.filter((l) => l.includes('error:')).pop() ?? lines.pop() ?? `status ${result.status}`;
-    verdicts.set(dying, `exited: ${message.replace(/^.*?error: /, '').slice(0, 120)}`);
-    rest = rest.slice(replies.length + 1);
-  }
-  return verdicts;
+export function substituterVerdicts(url: string, config: ConfigDir, paths: readonly string[]): Promise<Map<string, SubstituterVerdict>> {
+  // One reply per query: the paths it has, then an empty line.
+  return askEach('--query', url, config, paths, (p) => `have ${p}`, (stdout, asked) =>
+    stdout.split(/^\n/m).slice(0, -1).map((reply, i) => (reply.split('\n').includes(asked[i]!) ? 'valid' : 'refused')),
+  );
+}
+
+/**
+ * A real substitution of each of `paths` from `url`, as guix-daemon asks for one (`guix substitute
+ * --substitute`, one `substitute PATH DESTINATION` command each, the narinfo checked against
+ * `config`'s ACL): the substituter downloads the nar, decompresses it, restores it under WORK and
+ * replies `success` or `hash-mismatch` by the hash it computed. A path that makes it exit (no
+ * narinfo, an unauthorized one) is `exited: MESSAGE`.
+ */
+export function substitutions(url: string, config: ConfigDir, paths: readonly string[]): Promise<Map<string, SubstitutionResult>> {
+  // One reply line each: `success HASH SIZE` or `hash-mismatch ALGO EXPECTED ACTUAL`.
+  return askEach('--substitute', url, config, paths, (p, scratch, i) => `substitute ${p} ${scratch}/item-${i}`, (stdout) =>
+    stdout.split('\n').filter(Boolean).map((reply): SubstitutionResult => (reply.startsWith('success ') ? 'success' : reply.startsWith('hash-mismatch ') ? 'hash-mismatch' : `exited: unexpected reply ${reply.slice(0, 80)}`)),
+  );
 }
