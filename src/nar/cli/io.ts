@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { rm, rename, stat } from 'node:fs/promises';
 import { KeytoolError } from '../../errors.js';
 import { displayable } from '../../display.js';
+import { isBrokenPipe } from '../../fsutil/broken-pipe.js';
 import { undoOnSignal } from '../../fsutil/cleanup.js';
 import { fileError, fileProblem, isSystemError } from '../../fsutil/problem.js';
 import { NarError } from '../errors.js';
@@ -97,8 +98,7 @@ async function writeAll(out: NodeJS.WritableStream, source: AsyncIterable<Uint8A
     await new Promise<void>((resolve, reject) => {
       out.write(chunk, (err) => {
         if (!err) resolve();
-        else if ((err as NodeJS.ErrnoException).code === 'EPIPE') reject(new KeytoolError('output closed before the end (broken pipe)'));
-        else reject(err); // the caller names the file
+        else reject(err); // the caller names the file; a broken pipe ends the program quietly (cli/main.ts)
       });
     });
   }
@@ -106,7 +106,8 @@ async function writeAll(out: NodeJS.WritableStream, source: AsyncIterable<Uint8A
 
 /**
  * A reader that goes away (`keytool nar pack DIR | head`) makes stdout emit EPIPE errors, which
- * would crash node with a stack trace; the failed write itself reports it.
+ * would crash node with a stack trace; the failed write itself reports it, and the program ends
+ * quietly (cli/main.ts). This keeps in-process runs on other streams from crashing too.
  */
 export function quietBrokenPipe(out: NodeJS.WritableStream): void {
   const marked = out as NodeJS.WritableStream & { keytoolEpipe?: boolean };
@@ -127,7 +128,7 @@ export async function output(file: string | undefined, source: AsyncIterable<Uin
     try {
       await writeAll(streams.stdout, source);
     } catch (e) {
-      throw isSystemError(e) ? new KeytoolError(`cannot write to standard output: ${fileProblem(e, '-', 'write')}`) : e;
+      throw isSystemError(e) && !isBrokenPipe(e) ? new KeytoolError(`cannot write to standard output: ${fileProblem(e, '-', 'write')}`) : e;
     }
     return;
   }
