@@ -148,6 +148,9 @@ export async function output(file: string | undefined, source: AsyncIterable<Uin
   // The file's own descriptor, kept open after the stream ends, so that its bytes are flushed to
   // disk before the rename makes them the file: a crash then leaves the old file or the new one.
   const ws = createWriteStream('', { fd, autoClose: false });
+  // A failed write (the disk full) is reported by its callback in writeAll; the stream's 'error'
+  // event, unheard, would crash the program with a stack trace instead.
+  ws.on('error', () => {});
   const forget = undoOnSignal(() => rmSync(temp, { force: true }));
   try {
     await writeAll(ws, source);
@@ -158,7 +161,7 @@ export async function output(file: string | undefined, source: AsyncIterable<Uin
     fd = -1;
     await rename(temp, file);
   } catch (e) {
-    ws.destroy();
+    // Not ws.destroy(): it would close the descriptor too, later, racing the close here.
     if (fd >= 0) closeSync(fd);
     await rm(temp, { force: true });
     if (isSystemError(e)) throw new KeytoolError(`${fileError(e, file, 'write').message}; ${existsSync(file) ? `${shown} is unchanged` : 'nothing was written'}`);
