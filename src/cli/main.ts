@@ -2,6 +2,7 @@
 // shell way: errors go to stderr, misuse exits 2, failures 1, and colour only on a terminal.
 import { Builtins, Cli, Command, UsageError, type BaseContext, type CommandClass } from 'clipanion';
 import { KeytoolError } from '../errors.js';
+import { BROKEN_PIPE_STATUS, exitQuietlyOnBrokenPipe, isBrokenPipe } from '../fsutil/broken-pipe.js';
 import { fileError, isSystemError, type FileAction } from '../fsutil/problem.js';
 import { VERSION } from '../version.js';
 import { colourFor } from './base.js';
@@ -183,6 +184,8 @@ export async function run(argv: string[], ctx: RunContext): Promise<number> {
   try {
     return (await command.validateAndExecute()) ?? 0;
   } catch (error) {
+    // Standard output's reader went away: nothing to say, and no one to say it to.
+    if (isBrokenPipe(error)) return BROKEN_PIPE_STATUS;
     if (error instanceof UsageError) {
       ctx.stderr.write(namePlaceholders(cli.error(error, { colored: colour, command })));
       return 2;
@@ -206,6 +209,7 @@ export async function run(argv: string[], ctx: RunContext): Promise<number> {
 
 /** Entry point of the CLI bundle. */
 export async function main(): Promise<void> {
+  exitQuietlyOnBrokenPipe(process.stdout, process.stderr);
   process.exitCode = await run(process.argv.slice(2), {
     stdin: process.stdin,
     stdout: process.stdout,

@@ -66,15 +66,20 @@ function isStale(owner: Owner): boolean {
  */
 function tryCreate(lockPath: string): boolean {
   const temp = `${lockPath}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  let fd: number;
   try {
-    const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
-    try {
-      writeSync(fd, `${process.pid}\n${hostname()}\n`);
-    } finally {
-      closeSync(fd);
-    }
+    fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
   } catch (e) {
     throw asFileError(e, lockPath, 'create', 'lock file');
+  }
+  try {
+    writeSync(fd, `${process.pid}\n${hostname()}\n`);
+  } catch (e) {
+    // A full disk takes the name but not the bytes: the private file goes too.
+    unlinkQuiet(temp);
+    throw asFileError(e, lockPath, 'create', 'lock file');
+  } finally {
+    closeSync(fd);
   }
   try {
     linkSync(temp, lockPath);
@@ -83,11 +88,15 @@ function tryCreate(lockPath: string): boolean {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw asFileError(e, lockPath, 'create', 'lock file');
   } finally {
-    try {
-      unlinkSync(temp);
-    } catch {
-      /* nothing to clean */
-    }
+    unlinkQuiet(temp);
+  }
+}
+
+function unlinkQuiet(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    /* nothing to clean */
   }
 }
 

@@ -108,7 +108,9 @@ export async function gitAuthenticate(io: GitIO, a: AuthenticateArgs): Promise<n
     const end = await repo.resolveCommit(endRev);
     if (!end) {
       const why = await repo.whyNotCommit(endRev);
-      throw a.end === undefined && why instanceof GitError ? new GitError('reference \'HEAD\' not found') : why;
+      if (a.end !== undefined || !(why instanceof GitError)) throw why;
+      // HEAD unborn (a branch with no commits checked out) while the introduction exists elsewhere.
+      throw new GitError(`reference 'HEAD' not found: the checked-out branch has no commits yet; check out a branch with commits, or give --end`);
     }
     let historical: string[] = [];
     if (a.historicalAuthorizations !== undefined) {

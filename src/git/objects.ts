@@ -414,12 +414,24 @@ export class Repository {
   async whyNotCommit(rev: string): Promise<KeytoolError> {
     const r = await this.git(['rev-parse', '--verify', '--quiet', '--end-of-options', rev], { okStatus: [1, 128] });
     const oid = r.stdout.toString('latin1').trim();
-    if (r.status !== 0 || !FULL_ID.test(oid)) return objectNotFound(rev);
-    const o = await this.lookups.get(oid);
-    if (!o) return objectNotFound(rev);
+    // rev-parse passes a full ID through unchecked: only the lookup says it names nothing.
+    const o = r.status === 0 && FULL_ID.test(oid) ? await this.lookups.get(oid) : null;
+    if (!o) {
+      if (await this.isEmpty()) return new GitError(`${objectNotFound(rev).message}: this repository has no commits yet; commit first, then name a commit`);
+      return objectNotFound(rev);
+    }
     if (o.type === 'commit') return (await this.brokenParent(await this.readCommit(oid))) ?? objectNotFound(rev);
     if (o.type !== 'tag') return new ObjectError(`${excerpt(rev)} names a ${o.type}, not a commit`);
     return objectNotFound(rev);
+  }
+
+  /** Whether the repository holds no commit at all: no ref names anything and HEAD is unborn
+   *  (a fresh `git init`), so any revision a person names must fail. */
+  async isEmpty(): Promise<boolean> {
+    const head = await this.git(['rev-parse', '--verify', '--quiet', 'HEAD'], { okStatus: [1, 128] });
+    if (head.status === 0) return false;
+    const refs = await this.git(['for-each-ref', '--count=1', '--format=%(objectname)']);
+    return refs.stdout.length === 0;
   }
 
   /** The short name of the checked-out branch, or undefined when HEAD is detached. */

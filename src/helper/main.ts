@@ -3,6 +3,7 @@
 // warnings are silenced, and even an unexpected exception becomes a 500 reply (see server.ts) or,
 // outside any request, a silent exit noted in the optional log file.
 import { appendFileSync } from 'node:fs';
+import { exitQuietlyOnBrokenPipe } from '../fsutil/broken-pipe.js';
 import { VERSION } from '../version.js';
 import { Session, type LogSink } from './server.js';
 import { serve } from './serve.js';
@@ -70,6 +71,9 @@ function silence(log: LogSink | undefined): void {
 }
 
 export async function main(args: readonly string[]): Promise<number> {
+  // A person's modes (not the daemon's, which passes no arguments and whose replies go through
+  // fd 1 directly: process.stdout would make that descriptor non-blocking).
+  if (args.length > 0) exitQuietlyOnBrokenPipe(process.stdout, process.stderr);
   if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
     process.stdout.write(USAGE);
     return 0;

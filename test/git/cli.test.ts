@@ -73,6 +73,22 @@ describe('bin/keytool git', () => {
     const outside = run(['git', 'authenticate'], base);
     expect(outside.status).toBe(1);
     expect(outside.stderr).toMatch(/^keytool git authenticate: error: Git error: not a git repository/);
+    // A fresh `git init`: say there are no commits yet, rather than only libgit2's words.
+    const empty = path.join(base, 'empty');
+    spawnSync('git', ['init', '-q', empty]);
+    for (const rev of ['HEAD', history.intro]) {
+      expect(run(['git', 'authenticate', rev, history.signer], empty)).toEqual({
+        status: 1,
+        stdout: '',
+        stderr: `keytool git authenticate: error: Git error: object not found - no match for id (${rev}): this repository has no commits yet; commit first, then name a commit\n`,
+      });
+    }
+    // An unborn branch checked out in a repository with commits: HEAD is what is missing.
+    spawnSync('git', ['checkout', '-q', '--orphan', 'unborn'], { cwd: history.dir });
+    const unborn = run(['git', 'authenticate', history.intro, history.signer]);
+    spawnSync('git', ['checkout', '-q', '-f', 'main'], { cwd: history.dir });
+    expect(unborn.stderr).toBe("keytool git authenticate: error: Git error: reference 'HEAD' not found: the checked-out branch has no commits yet; check out a branch with commits, or give --end\n");
+    expect(unborn.status).toBe(1);
     const help = run(['git', 'authenticate', '--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('--historical-authorizations');

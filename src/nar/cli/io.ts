@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { rm, rename, stat } from 'node:fs/promises';
 import { KeytoolError } from '../../errors.js';
 import { displayable } from '../../display.js';
+import { isBrokenPipe } from '../../fsutil/broken-pipe.js';
 import { undoOnSignal } from '../../fsutil/cleanup.js';
 import { fileError, fileProblem, isSystemError } from '../../fsutil/problem.js';
 import { NarError } from '../errors.js';
@@ -97,8 +98,7 @@ async function writeAll(out: NodeJS.WritableStream, source: AsyncIterable<Uint8A
     await new Promise<void>((resolve, reject) => {
       out.write(chunk, (err) => {
         if (!err) resolve();
-        else if ((err as NodeJS.ErrnoException).code === 'EPIPE') reject(new KeytoolError('output closed before the end (broken pipe)'));
-        else reject(err); // the caller names the file
+        else reject(err); // the caller names the file; a broken pipe ends the program quietly (cli/main.ts)
       });
     });
   }
@@ -106,7 +106,8 @@ async function writeAll(out: NodeJS.WritableStream, source: AsyncIterable<Uint8A
 
 /**
  * A reader that goes away (`keytool nar pack DIR | head`) makes stdout emit EPIPE errors, which
- * would crash node with a stack trace; the failed write itself reports it.
+ * would crash node with a stack trace; the failed write itself reports it, and the program ends
+ * quietly (cli/main.ts). This keeps in-process runs on other streams from crashing too.
  */
 export function quietBrokenPipe(out: NodeJS.WritableStream): void {
   const marked = out as NodeJS.WritableStream & { keytoolEpipe?: boolean };
@@ -127,7 +128,7 @@ export async function output(file: string | undefined, source: AsyncIterable<Uin
     try {
       await writeAll(streams.stdout, source);
     } catch (e) {
-      throw isSystemError(e) ? new KeytoolError(`cannot write to standard output: ${fileProblem(e, '-', 'write')}`) : e;
+      throw isSystemError(e) && !isBrokenPipe(e) ? new KeytoolError(`cannot write to standard output: ${fileProblem(e, '-', 'write')}`) : e;
     }
     return;
   }
@@ -147,6 +148,9 @@ export async function output(file: string | undefined, source: AsyncIterable<Uin
   // The file's own descriptor, kept open after the stream ends, so that its bytes are flushed to
   // disk before the rename makes them the file: a crash then leaves the old file or the new one.
   const ws = createWriteStream('', { fd, autoClose: false });
+  // A failed write (the disk full) is reported by its callback in writeAll; the stream's 'error'
+  // event, unheard, would crash the program with a stack trace instead.
+  ws.on('error', () => {});
   const forget = undoOnSignal(() => rmSync(temp, { force: true }));
   try {
     await writeAll(ws, source);
@@ -157,7 +161,7 @@ export async function output(file: string | undefined, source: AsyncIterable<Uin
     fd = -1;
     await rename(temp, file);
   } catch (e) {
-    ws.destroy();
+    // Not ws.destroy(): it would close the descriptor too, later, racing the close here.
     if (fd >= 0) closeSync(fd);
     await rm(temp, { force: true });
     if (isSystemError(e)) throw new KeytoolError(`${fileError(e, file, 'write').message}; ${existsSync(file) ? `${shown} is unchanged` : 'nothing was written'}`);
