@@ -174,3 +174,15 @@ describe('README.md, every sh block as printed', () => {
     expect(r.status, context).toBe(0);
   });
 });
+
+describe('README.md, its install line', () => {
+  it('names every Debian package .ci/run installs for the suite (the tier\'s debootstrap has its own line)', () => {
+    const ci = readFileSync(path.join(root, '.ci', 'run'), 'utf8');
+    const need = /^need=\(([^)]*)\)/m.exec(ci)![1]!.split(/\s+/).filter(Boolean).filter((p) => p !== 'debootstrap');
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const line = readme.split('\n').find((l) => l.startsWith('apt-get update && apt-get install') && l.endsWith('npm ci && npm test'))!;
+    expect(line, 'the README\'s test command').toBeDefined();
+    expect(line.split(/\s+/)).toEqual(expect.arrayContaining(need));
+    expect(readme).toMatch(/apt-get install -y --no-upgrade debootstrap && npm run test:guix/);
+  });
+});
