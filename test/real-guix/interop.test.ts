@@ -1,11 +1,15 @@
 // Our files, their programs, and back: keytool's bundles imported by the real daemon (real
 // helper) and exported back byte for byte; the daemon's bundles listed, verified and extracted by
-// keytool; `keytool nar hash` against `guix hash -S nar`; ACLs written by keytool used by the
-// daemon, and ACLs written by `guix archive --authorize` read by keytool.
+// keytool; `keytool nar hash` against `guix hash -S nar`; ACLs written by keytool (the CLI and the
+// editor's save) used by the daemon, and ACLs written by `guix archive --authorize` read by keytool.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshStore, makeConfigDir, startDaemon, stopAll, WORK, type ConfigDir, type Daemon } from './support/daemon.js';
 import { addSampleItems, freshStorePath, SAMPLE_TREE, writeTree, type SampleItems } from './support/items.js';
-import { inRoot, keytoolArgv, mustRun } from './support/root.js';
+import { inRoot, keytoolArgv, mustRun, onHost } from './support/root.js';
+import { configPaths } from '../../src/config.js';
+import { readPublicKeyFile } from '../../src/acl/store.js';
+import { fileBackend } from '../../src/tui/backend.js';
+import { makeEntry } from '../../src/tui/entries.js';
 import { Tally } from './support/tally.js';
 
 const tally = new Tally('interop');
@@ -83,6 +87,37 @@ describe('keytool archive export, then the real daemon', () => {
       expect(ours.status).not.toBe(0);
     } finally {
       await stopAll([real, signer]);
+    }
+  });
+});
+
+describe("the editor's save, then the real daemon", () => {
+  it('imports a bundle once the editor has added its key, and refuses one once it has removed it', async () => {
+    const importer = await makeConfigDir('interop-editor');
+    // What pressing a, the key file, Enter, then s and y does: the editor's own backend, on the
+    // importer's configuration directory in the root.
+    const backend = fileBackend(configPaths(onHost(importer.dir)));
+    const pub = onHost(`${kt.dir}/signing-key.pub`);
+    const first = backend.load().snapshot;
+    const added = { keys: [makeEntry(readPublicKeyFile(pub), { kind: 'file', path: pub }), ...first.doc.keys], labels: { ...first.doc.labels } };
+    backend.save(first.doc, added, first.digest);
+    writeTree(`${WORK}/kt/editor`, SAMPLE_TREE);
+    const bundle = async (name: string) => (await mustRun(keytoolArgv('archive', 'export', '--key', `${kt.dir}/signing-key.sec`, '--store-path', freshStorePath(name), `${WORK}/kt/editor`))).stdout;
+    let real: Daemon | undefined;
+    try {
+      real = await startDaemon({ name: 'interop-editor', config: importer, helper: 'real' });
+      const accepted = await real.guix(['archive', '--import'], { input: await bundle('interop-editor-1') });
+      expect(accepted.stderr).toBe('');
+      tally.compare('editor-added key: the daemon imports', String(accepted.status), '0');
+      await stopAll([real]);
+      const now = backend.load().snapshot;
+      backend.save(now.doc, { keys: now.doc.keys.filter((k) => !added.keys.slice(0, 1).some((a) => a.fpr === k.fpr)), labels: { ...now.doc.labels } }, now.digest);
+      real = await startDaemon({ name: 'interop-editor', config: importer, helper: 'real' });
+      const refused = await real.guix(['archive', '--import'], { input: await bundle('interop-editor-2') });
+      expect(refused.stderr).toContain('unauthorized public key');
+      tally.compare('editor-removed key: the daemon refuses', String(refused.status !== 0), 'true');
+    } finally {
+      await stopAll([real]);
     }
   });
 });
