@@ -370,14 +370,16 @@ export function signNarinfo(text: string, pair: KeyPair, host: string = hostname
     if (at < 0) at = recordEnd;
   }
   const head = lines.slice(0, at);
-  // The old Signature field goes, with every continuation line ('+') it has.
+  // The old Signature field goes, with every continuation line ('+') it has; comment lines among
+  // them stay, and do not end the field (the reader skips them, so a '+' after one continues it).
   const tail: string[] = [];
   let inSignature = false;
   lines.slice(at).forEach((l, i) => {
     const inRecord = at + i < recordEnd;
     if (inRecord && isSig(l)) inSignature = true;
-    else if (!(inRecord && inSignature && l.startsWith('+'))) {
-      inSignature = false;
+    else if (inRecord && inSignature && l.startsWith('+')) return;
+    else {
+      if (!(inRecord && l.startsWith('#'))) inSignature = false;
       tail.push(l);
     }
   });

@@ -226,6 +226,13 @@ describe('what narinfo sign writes, narinfo verify finds valid (found by the fuz
     expect(out).not.toMatch(/^\+/m);
     expect(verifyNarinfo(out, A1_ACL, 'n').status).toBe('valid');
   });
+  it('a comment line inside the replaced Signature field does not end it (the long fuzz run found it)', () => {
+    const old = A4_UNSIGNED.replace(/\n$/, '\nSignature: 1;old;AAAA\n# a comment\n+BBBB\n');
+    const out = signNarinfo(old, a1Pair(), 'h');
+    expect(out).not.toMatch(/^\+/m);
+    expect(out).toContain('\n# a comment\n');
+    expect(verifyNarinfo(out, A1_ACL, 'n').status).toBe('valid');
+  });
   it('signs inside the record when an empty line ends it, keeping what follows as it was', () => {
     const item = A4_UNSIGNED.slice(0, A4_UNSIGNED.indexOf('URL:')); // no transport fields
     const out = signNarinfo(`# comment\n${item}\nafter the record\n`, a1Pair(), 'h');
