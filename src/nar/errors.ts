@@ -7,10 +7,11 @@ export class NarError extends KeytoolError {
     readonly reason: string,
     /** Byte offset in the input where the problem was found (-1 when not about input bytes). */
     readonly offset = -1,
-    /** Path inside the archive (`/` for the root node), when known. */
+    /** Path inside the archive (`/` for the root node), when known: already escaped for display. */
     readonly narPath?: string,
   ) {
-    const where = [offset >= 0 ? `at byte ${offset}` : '', narPath !== undefined ? `in ${JSON.stringify(narPath)}` : ''].filter(Boolean).join(' ');
+    // Quoted as it is: JSON.stringify would escape the escapes again (`\\x1b` for `\x1b`).
+    const where = [offset >= 0 ? `at byte ${offset}` : '', narPath !== undefined ? `in "${narPath}"` : ''].filter(Boolean).join(' ');
     super(where ? `${reason} (${where})` : reason);
   }
 }

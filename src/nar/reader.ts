@@ -10,7 +10,29 @@ import { NarError } from './errors.js';
 import { EventParser, type Cursor, type Grammar } from './feeder.js';
 import { latin1, NAR_MAGIC, padLength } from './wire.js';
 
-export type NarPath = readonly Uint8Array[];
+/**
+ * A path inside a nar: its last name and its parent's path (the root: depth 0, an empty name, no
+ * parent). Every entry's path is one node sharing its directory's, so an event costs the same
+ * whatever its depth; `narPathNames` gives the names in order when a caller needs them all.
+ */
+export interface NarPath {
+  readonly parent: NarPath | undefined;
+  readonly name: Uint8Array;
+  /** How many names lead here (0 for the root). */
+  readonly depth: number;
+}
+
+export const NAR_ROOT: NarPath = { parent: undefined, name: new Uint8Array(0), depth: 0 };
+
+/** The path `name` inside the directory `parent`. */
+const child = (parent: NarPath, name: Uint8Array): NarPath => ({ parent, name, depth: parent.depth + 1 });
+
+/** The names leading to `p`, root first ([] for the root). */
+export function narPathNames(p: NarPath): Uint8Array[] {
+  const names = new Array<Uint8Array>(p.depth);
+  for (let q: NarPath | undefined = p; q && q.depth; q = q.parent) names[q.depth - 1] = q.name;
+  return names;
+}
 
 export type NarEvent =
   | { type: 'directory'; path: NarPath }
@@ -48,10 +70,8 @@ function decodeBytes(b: Uint8Array): string {
 /** Bytes for output, escaped as by `displayable`: no control or reordering character reaches a terminal. */
 export const showBytes = (b: Uint8Array): string => displayable(decodeBytes(b));
 
-const SLASH = new Uint8Array([0x2f]);
-
-/** A path inside a nar as `a/b/c` ('' for the root), decoded and escaped once for the whole path. */
-export const showPath = (path: NarPath): string => (path.length ? showBytes(path.length === 1 ? path[0]! : Buffer.concat(path.flatMap((c, i) => (i ? [SLASH, c] : [c])))) : '');
+/** A path inside a nar as `a/b/c` ('' for the root), each name decoded and escaped as `nar ls` shows it. */
+export const showPath = (path: NarPath): string => narPathNames(path).map(showBytes).join('/');
 
 /** A file name quoted in a message: escaped and bounded. */
 const showName = (name: Uint8Array): string => excerpt(decodeBytes(name));
@@ -62,7 +82,7 @@ const quoteToken = (t: string): string => `"${excerpt(t, 40)}"`;
 /** The path of a node for a message, `/a/b`: escaped, and its end only when it is long. */
 function messagePath(path: NarPath): string {
   const full = `/${showPath(path)}`;
-  return full.length <= 200 ? full : `…${full.slice(-160)} (${path.length} level${path.length === 1 ? '' : 's'} deep)`;
+  return full.length <= 200 ? full : `…${full.slice(-160)} (${path.depth} level${path.depth === 1 ? '' : 's'} deep)`;
 }
 
 /** The primitives every grammar here shares. */
@@ -130,7 +150,7 @@ export function* narGrammar(cursor: Cursor, emit: (e: NarEvent) => void, limits:
   cursor.eofMessage = 'bad archive: unexpected end of archive';
 
   /** The node being read, or the directory whose entries are being read. */
-  let current: NarPath = [];
+  let current: NarPath = NAR_ROOT;
   cursor.where = () => messagePath(current);
 
   let tokenAt = 0;
@@ -206,7 +226,7 @@ export function* narGrammar(cursor: Cursor, emit: (e: NarEvent) => void, limits:
       return false;
     }
     if (kind === 'directory') {
-      if (path.length >= maxDepth) fail(`directories nested deeper than ${maxDepth}`);
+      if (path.depth >= maxDepth) fail(`directories nested deeper than ${maxDepth}`);
       emit({ type: 'directory', path });
       return true;
     }
@@ -214,7 +234,7 @@ export function* narGrammar(cursor: Cursor, emit: (e: NarEvent) => void, limits:
   }
 
   const stack: OpenDirectory[] = [];
-  if (yield* openNode([])) stack.push({ path: [], length: 0 });
+  if (yield* openNode(NAR_ROOT)) stack.push({ path: NAR_ROOT, length: 0 });
   while (stack.length) {
     const dir = stack[stack.length - 1]!;
     current = dir.path;
@@ -240,11 +260,11 @@ export function* narGrammar(cursor: Cursor, emit: (e: NarEvent) => void, limits:
       throw new NarError(`NAR directory is not sorted: '${showName(name)}' ${Buffer.compare(name, prev) === 0 ? 'repeats' : 'comes after'} '${showName(prev)}'`, nameAt, cursor.where());
     }
     dir.prev = name;
-    const length = dir.length + (dir.path.length ? 1 : 0) + name.length;
+    const length = dir.length + (dir.path.depth ? 1 : 0) + name.length;
     if (length > maxPath) fail(`path of ${length} bytes is longer than the limit of ${maxPath} (PATH_MAX: the daemon could not restore it)`, nameAt);
     t = yield* token();
     if (t !== 'node') fail(t === ')' ? `entry '${showName(name)}' has no node` : `unknown field ${quoteToken(t)} in entry`);
-    const path = [...dir.path, name];
+    const path = child(dir.path, name);
     if (yield* openNode(path)) stack.push({ path, length });
     else yield* closeEntry(path, dir.path);
   }
@@ -252,7 +272,7 @@ export function* narGrammar(cursor: Cursor, emit: (e: NarEvent) => void, limits:
   function* closeEntry(path: NarPath, parent: NarPath): Grammar<void> {
     current = parent;
     const t = yield* token();
-    if (t !== ')') fail(`expected close tag of entry '${showName(path[path.length - 1]!)}', got ${quoteToken(t)}`);
+    if (t !== ')') fail(`expected close tag of entry '${showName(path.name)}', got ${quoteToken(t)}`);
   }
 
   cursor.where = undefined;

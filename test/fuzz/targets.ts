@@ -13,7 +13,7 @@ import { dearmor, Keyring, OpenPGPError, readSignature, verifySignature, type Si
 import { BundleParser, type BundleEvent } from '../../src/nar/bundle.js';
 import { NarError } from '../../src/nar/errors.js';
 import { parseRecutils, parseSignatureField, signNarinfo, verifyNarinfo } from '../../src/nar/narinfo.js';
-import { NarParser, type NarEvent } from '../../src/nar/reader.js';
+import { NarParser, narPathNames, type NarEvent } from '../../src/nar/reader.js';
 import { judgeSignature } from '../../src/nar/verdict.js';
 import { readRequests, RequestReader, type ProtocolEvent } from '../../src/helper/protocol.js';
 import { Session } from '../../src/helper/server.js';
@@ -75,7 +75,7 @@ class Transcript {
 
 function noteNarEvent(t: Transcript, e: NarEvent): void {
   if (e.type === 'data') return t.data(e.bytes);
-  const p = e.path.map(hex).join('/');
+  const p = narPathNames(e.path).map(hex).join('/');
   if (e.type === 'file') t.add(`file ${p} ${e.executable} ${e.size}`);
   else if (e.type === 'symlink') t.add(`symlink ${p} ${hex(e.target)}`);
   else t.add(`${e.type} ${p}`);

@@ -5,7 +5,7 @@ import { test as fcTest, fc } from '@fast-check/vitest';
 import { chmodSync, mkdirSync, readFileSync, readdirSync, readlinkSync, lstatSync, writeFileSync, symlinkSync, rmSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { NarParser, parseNar, type NarEvent } from '../../src/nar/reader.js';
+import { NAR_ROOT, NarParser, narPathNames, parseNar, type NarEvent, type NarPath } from '../../src/nar/reader.js';
 import { restoreNar } from '../../src/nar/restore.js';
 import { narStream } from '../../src/nar/writer.js';
 import { str, u64, concatBytes } from '../../src/nar/wire.js';
@@ -38,9 +38,9 @@ function normalise(events: NarEvent[]): unknown[] {
   for (const e of events) {
     const last = out[out.length - 1] as { type: string; data?: number[] } | undefined;
     if (e.type === 'data') last!.data!.push(...e.bytes);
-    else if (e.type === 'file') out.push({ ...e, path: e.path.map((c) => Buffer.from(c).toString('latin1')), data: [] });
+    else if (e.type === 'file') out.push({ ...e, path: narPathNames(e.path).map((c) => Buffer.from(c).toString('latin1')), data: [] });
     else if (e.type === 'file-end') continue;
-    else out.push({ ...e, path: e.path.map((c) => Buffer.from(c).toString('latin1')), ...('target' in e ? { target: Buffer.from(e.target).toString('latin1') } : {}) });
+    else out.push({ ...e, path: narPathNames(e.path).map((c) => Buffer.from(c).toString('latin1')), ...('target' in e ? { target: Buffer.from(e.target).toString('latin1') } : {}) });
   }
   return out;
 }
@@ -127,8 +127,8 @@ describe('nar reader, streaming', () => {
       const shared = Buffer.alloc(size);
       const ev: NarEvent[] = [];
       const copy = (e: NarEvent): NarEvent => {
-        const c = { ...e } as NarEvent & { path?: Uint8Array[]; bytes?: Uint8Array; target?: Uint8Array };
-        if ('path' in e) c.path = e.path.map((x) => Uint8Array.from(x));
+        const c = { ...e } as NarEvent & { path?: NarPath; bytes?: Uint8Array; target?: Uint8Array };
+        if ('path' in e) c.path = narPathNames(e.path).reduce<NarPath>((parent, x) => ({ parent, name: Uint8Array.from(x), depth: parent.depth + 1 }), NAR_ROOT);
         if ('bytes' in e) c.bytes = Uint8Array.from(e.bytes);
         if ('target' in e) c.target = Uint8Array.from(e.target);
         return c;

@@ -95,16 +95,16 @@ export async function narList(file: string, s: Streams): Promise<number> {
   /** shown[k]: the shown path of the open directory at depth k ('' for the root). */
   const shown: string[] = [];
   const show = (p: NarPath): string => {
-    if (!p.length) return '.';
-    const name = showBytes(p[p.length - 1]!);
-    return p.length === 1 ? name : `${shown[p.length - 1]}/${name}`;
+    if (!p.depth) return '.';
+    const name = showBytes(p.name);
+    return p.depth === 1 ? name : `${shown[p.depth - 1]}/${name}`;
   };
   for await (const chunk of input(file, s)) {
     for (const e of parser.push(chunk)) {
       if (e.type === 'directory') {
         const p = show(e.path);
-        shown.length = e.path.length;
-        shown[e.path.length] = p;
+        shown.length = e.path.depth;
+        shown[e.path.depth] = p;
         line(`D ${p}`);
       } else if (e.type === 'symlink') line(`S ${show(e.path)} -> ${showBytes(e.target)}`);
       else if (e.type === 'file') line(`${e.executable ? 'x' : 'r'} ${show(e.path)} ${e.size} B`);
