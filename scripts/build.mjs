@@ -1,5 +1,6 @@
 // Builds what bin/keytool runs:
-//  - dist/cli/keytool.mjs: the CLI, ESM, split so heavy parts (ink/React) load only when used;
+//  - dist/cli/keytool.cjs: what bin/keytool starts, which answers --version alone and otherwise
+//    imports dist/cli/keytool.mjs: the CLI, ESM, split so heavy parts (ink/React) load only when used;
 //  - dist/helper.cjs: the daemon helper, CommonJS, nothing but the protocol, keys and ACL;
 //  - dist/helper.blob: a V8 start-up snapshot of the helper (see src/helper/snapshot.ts), so that
 //    `keytool authenticate` starts about as fast as bare node (made by scripts/snapshot.mjs, also
@@ -39,6 +40,15 @@ await build({
   logLevel: 'warning',
 });
 rmSync(stub);
+await build({
+  entryPoints: [path.join(root, 'src/cli/launcher.ts')],
+  outfile: path.join(dist, 'cli', 'keytool.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  logLevel: 'warning',
+});
 
 const helperEntry = path.join(root, 'src/helper/entry.ts');
 if (existsSync(helperEntry)) {

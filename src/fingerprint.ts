@@ -2,13 +2,12 @@
 // SHA-256 of the canonical form of its (public-key ...) S-expression, display hints dropped,
 // in lower-case hex. Stable across textual encodings (`"Ed25519"` and `Ed25519` are the same
 // atom), distinct for any structural difference (extra `(flags eddsa)`, a leading 00 in `n`).
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { createHash } from 'node:crypto';
 import { printCanonical, stripHints } from './sexp/index.js';
 import type { Sexp } from './sexp/model.js';
 
 export function fingerprint(publicKey: Sexp): string {
-  return bytesToHex(sha256(printCanonical(stripHints(publicKey))));
+  return createHash('sha256').update(printCanonical(stripHints(publicKey))).digest('hex');
 }
 
 /** The first 16 hex digits, grouped by four: what lists show. */

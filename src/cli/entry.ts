@@ -1,4 +1,4 @@
-// Entry of the CLI bundle (dist/cli/keytool.mjs), started by bin/keytool.
+// Entry of the CLI (dist/cli/keytool.mjs), imported by the launcher bin/keytool starts (src/cli/launcher.ts).
 import { main } from './main.js';
 
 await main();

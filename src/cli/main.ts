@@ -21,7 +21,7 @@ export function programName(env: NodeJS.ProcessEnv): string {
   return name && /^[\w.+-]+$/.test(name) ? name : 'keytool';
 }
 
-export function makeCli(colour: boolean, name = 'keytool'): Cli {
+export function makeCli(colour: boolean, name = 'keytool', only?: readonly CommandClass[]): Cli {
   const cli = new Cli({
     binaryLabel: 'guix-keytool',
     binaryName: name,
@@ -29,9 +29,20 @@ export function makeCli(colour: boolean, name = 'keytool'): Cli {
     enableColors: colour,
     enableCapture: false,
   });
-  cli.register(Builtins.HelpCommand);
-  for (const c of commands) cli.register(c);
+  for (const c of only ?? [Builtins.HelpCommand, ...commands]) cli.register(c);
   return cli;
+}
+
+const startsWith = (argv: readonly string[], words: readonly string[]): boolean => words.length <= argv.length && words.every((w, i) => argv[i] === w);
+
+/**
+ * The commands `argv` can run: those whose path it starts with (clipanion reads the path first).
+ * clipanion builds its parser from every registered command the first time it parses, which was
+ * 40% of a `keytool list`; registering these alone leaves that to the runs that need every
+ * command: listings, help, and errors ("did you mean" looks at them all). Empty when none.
+ */
+function candidates(argv: readonly string[]): CommandClass[] {
+  return commands.filter((c) => c.paths?.some((p) => startsWith(argv, p)));
 }
 
 /**
@@ -82,7 +93,7 @@ function alignOptions(text: string): string {
 function processRaw(cli: Cli, argv: string[], context: BaseContext): Command | undefined {
   for (const c of commands) {
     if (!(c as { rawArguments?: boolean }).rawArguments) continue;
-    const p = c.paths?.find((words) => words.length <= argv.length && words.every((w, i) => argv[i] === w));
+    const p = c.paths?.find((words) => startsWith(argv, words));
     if (!p) continue;
     const command = cli.process(p, context) as Command & { args: string[] };
     command.args = argv.slice(p.length);
@@ -104,7 +115,7 @@ const SYSCALL_ACTION: Record<string, FileAction> = {
  * `COMMAND... --help`; a group name (`nar`, `archive`...), with or without --help, lists that
  * group's commands, one line each. Undefined when clipanion should handle `argv`.
  */
-function beforeParsing(cli: Cli, argv: string[], name: string): { argv: string[] } | { out: string } | undefined {
+function beforeParsing(fullCli: () => Cli, argv: string[], name: string): { argv: string[] } | { out: string } | undefined {
   const asked = argv[0] === 'help' ? [...argv.slice(1).filter((a) => !HELP.has(a)), '--help'] : undefined;
   const words = (asked ?? argv).filter((a) => !HELP.has(a));
   if (words.length === 0 || words.some((w) => w.startsWith('-'))) return asked && { argv: asked };
@@ -114,7 +125,7 @@ function beforeParsing(cli: Cli, argv: string[], name: string): { argv: string[]
   const extends_ = (p: string[], longer: boolean) => (longer ? p.length > words.length : p.length === words.length) && words.every((w, i) => p[i] === w);
   if (!paths.some((p) => extends_(p, true)) || paths.some((p) => extends_(p, false))) return asked && { argv: asked };
   const prefix = `keytool ${words.join(' ')}`;
-  const group = cli.definitions().filter((d) => d.path.startsWith(`${prefix} `));
+  const group = fullCli().definitions().filter((d) => d.path.startsWith(`${prefix} `));
   const width = Math.max(...group.map((d) => d.path.length));
   const lines = group.map((d) => `  ${d.path.replace(/^\S+/, name).padEnd(width - 'keytool'.length + name.length)}  ${(d.description ?? '').trim()}`);
   const title = words.join(' ');
@@ -147,17 +158,27 @@ function missingOption(cli: Cli, argv: string[], name: string): string | undefin
 export async function run(argv: string[], ctx: RunContext): Promise<number> {
   const colour = colourFor(ctx.stderr, ctx.env);
   const name = programName(ctx.env);
-  const cli = makeCli(colour, name);
+  let all: Cli | undefined;
+  const fullCli = () => (all ??= makeCli(colour, name));
   const context = { ...Cli.defaultContext, ...ctx, colorDepth: colour ? 8 : 1 } as BaseContext & RunContext;
-  const early = beforeParsing(cli, argv, name);
+  const early = beforeParsing(fullCli, argv, name);
   if (early && 'out' in early) {
     ctx.stdout.write(early.out);
     return 0;
   }
   if (early) argv = early.argv;
+  const only = candidates(argv);
+  let cli = only.length ? makeCli(colour, name, only) : fullCli();
   let command;
   try {
-    command = processRaw(cli, argv, context) ?? cli.process(argv, context);
+    try {
+      command = processRaw(cli, argv, context) ?? cli.process(argv, context);
+    } catch (error) {
+      if (cli === all) throw error;
+      // Every command, for the same error as ever (whatever the few candidates would say).
+      cli = fullCli();
+      command = processRaw(cli, argv, context) ?? cli.process(argv, context);
+    }
   } catch (error) {
     ctx.stderr.write(missingOption(cli, argv, name) ?? namePlaceholders(cli.error(error, { colored: colour })));
     return 2;
@@ -173,7 +194,7 @@ export async function run(argv: string[], ctx: RunContext): Promise<number> {
     binaryVersion: cli.binaryVersion,
     enableCapture: false,
     enableColors: colour,
-    definitions: () => cli.definitions(),
+    definitions: () => fullCli().definitions(),
     definition: (c) => cli.definition(c),
     error: (e, o) => namePlaceholders(cli.error(e, o)),
     format: (c) => cli.format(c),

@@ -1,0 +1,28 @@
+// What bin/keytool starts (dist/cli/keytool.cjs): CommonJS, a few hundred bytes, so that what
+// needs no command line parser costs no more than node itself. On Node 20 an ES module entry
+// costs 12-15% of a bare node start in the module loader alone, and clipanion, the command
+// classes and their chunks some 80% more: `keytool --version` is answered here, and everything
+// else goes on to the CLI (dist/cli/keytool.mjs, src/cli/entry.ts).
+import { writeSync } from 'node:fs';
+import { VERSION_LINE } from '../version.js';
+
+const argv = process.argv.slice(2);
+// bin/keytool kept NODE_EXTRA_CA_CERTS from node (reading a certificate bundle at every start
+// costs several times node's own start-up) for the commands that never use TLS: give it back to
+// the environment, for the programs keytool runs.
+if (process.env.KEYTOOL_EXTRA_CA_CERTS !== undefined) {
+  process.env.NODE_EXTRA_CA_CERTS = process.env.KEYTOOL_EXTRA_CA_CERTS;
+  delete process.env.KEYTOOL_EXTRA_CA_CERTS;
+}
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+  // A plain write: process.stdout would first build a stream (10% of node's start).
+  try {
+    writeSync(1, VERSION_LINE);
+  } catch {
+    process.stdout.write(VERSION_LINE);
+  }
+} else {
+  // Not a literal: the build leaves it to node, which finds the CLI beside this file.
+  const cli = './keytool.mjs';
+  void import(cli);
+}

@@ -1,0 +1,36 @@
+// What bin/keytool and the launcher (src/cli/launcher.ts) do to start the CLI fast: --version
+// without the command line parser, and NODE_EXTRA_CA_CERTS (a certificate bundle node would
+// parse at every start) kept from node for every command but `substitutes check`.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { VERSION_LINE } from '../../src/version.js';
+import { assertBuilt, EXAMPLE, keytool } from './support/run.js';
+
+beforeAll(assertBuilt);
+
+describe('keytool start-up', () => {
+  it('answers --version and -V alone, and leaves anything after them to the parser', () => {
+    for (const flag of ['--version', '-V']) expect(keytool([flag])).toMatchObject({ status: 0, stdout: VERSION_LINE, stderr: '' });
+    const r = keytool(['--version', 'extra']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('Extraneous positional argument');
+  });
+
+  it('keeps NODE_EXTRA_CA_CERTS from node for the commands that use no TLS, and gives it to substitutes check', () => {
+    // node reads the bundle when it starts and warns on stderr when it cannot: the warning says
+    // whether node was given the variable.
+    const env = { NODE_EXTRA_CA_CERTS: '/nonexistent/ca.crt' };
+    for (const args of [['--version'], ['list', '--config-dir', EXAMPLE], ['show', `${EXAMPLE}/signing-key.pub`]]) {
+      const r = keytool(args, { env });
+      expect(r.stderr, args.join(' ')).toBe('');
+      expect(r.status, args.join(' ')).toBe(0);
+    }
+    expect(keytool(['substitutes', 'check', '--help'], { env }).stderr).toContain('/nonexistent/ca.crt');
+  });
+
+  it('lists every command for --help and a group, and says which command was meant', () => {
+    const help = keytool(['--help']).stdout;
+    for (const c of ['keytool list', 'keytool nar pack', 'keytool substitutes check']) expect(help).toContain(c);
+    expect(keytool(['nar']).stdout).toContain('keytool nar unpack');
+    expect(keytool(['lst']).stderr).toContain('keytool list');
+  });
+});
