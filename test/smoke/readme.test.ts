@@ -14,7 +14,8 @@
 //
 // The README writes to /tmp/kt and makes gpg homes with mktemp: as root (CI) or where user
 // namespaces are allowed, each session runs in a private mount namespace with a scratch directory
-// bound over /tmp, so nothing outside the run is touched; otherwise it shares /tmp, and /tmp/kt is
+// bound over /tmp (the checkout bound back at its own path when it lies under /tmp), so nothing
+// outside the run is touched; otherwise it shares /tmp, and /tmp/kt is
 // removed at the end, as the README's own first line would.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -147,8 +148,12 @@ describe('README.md, every sh block as printed', () => {
       TERM: 'dumb',
       GIT_CONFIG_NOSYSTEM: '1',
     };
+    // A checkout under /tmp (a CI clone may be) would vanish under the scratch /tmp: bind it at its
+    // own path inside that scratch first, and carry the bind over with --rbind.
+    const underTmp = path.relative('/tmp', root);
+    const keep = underTmp.startsWith('..') || path.isAbsolute(underTmp) ? '' : underTmp;
     const command = isolate
-      ? ['unshare', [...isolate, 'sh', '-c', 'mount --bind "$0" /tmp && exec bash "$1" "$2"', tmp, file, statusFile]] as const
+      ? ['unshare', [...isolate, 'sh', '-c', 'if [ -n "$3" ]; then mkdir -p "$0/$3" && mount --bind "$4" "$0/$3" || exit 1; fi; mount --rbind "$0" /tmp && exec bash "$1" "$2"', tmp, file, statusFile, keep, root]] as const
       : ['bash', [file, statusFile]] as const;
     const r = spawnSync(command[0], [...command[1]], { cwd: work, env, encoding: 'utf8', timeout: 60_000 });
     const records = readFileSync(statusFile, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' '));
