@@ -5,10 +5,10 @@
 // daemons may serve it at once — as the workers of one daemon do — each with its own socket,
 // its own configuration directory (key pair and ACL: GUIX_CONFIGURATION_DIRECTORY), its own
 // helper (the real `guix authenticate` or ours through keytool-guix) and its own user.
-import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { chrootArgv, inRoot, keytoolArgv, keytoolGuix, mustRun, onHost, trackPid, type RunOptions, type RunResult, type User } from './root.js';
+import { startInRoot } from './process.js';
+import { inRoot, keytoolArgv, keytoolGuix, mustRun, onHost, type RunOptions, type RunResult, type User } from './root.js';
 
 /** Where tests keep their files inside the root. */
 export const WORK = '/tmp/real-guix';
@@ -114,37 +114,26 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const env: Record<string, string> = { GUIX_CONFIGURATION_DIRECTORY: options.config.dir, ...options.env };
   if (options.helper === 'ours') Object.assign(env, { GUIX: keytoolGuix(), KEYTOOL_REAL_GUIX: '/usr/bin/guix' });
   // As guix-daemon.service: an unprivileged daemon keeps CAP_CHOWN (AmbientCapabilities=CAP_CHOWN).
-  const [command, ...args] = chrootArgv(['guix-daemon', '--disable-chroot', `--listen=${socket}`], { env, user, capabilities: ['chown'] });
-  const child = spawn(command!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  trackPid(child.pid!);
-  let output = '';
-  child.stdout.on('data', (b: Buffer) => (output += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (output += b.toString()));
-  let exited = false;
-  const exit = new Promise<void>((resolve) => child.on('exit', () => ((exited = true), resolve())));
+  const daemon = startInRoot(['guix-daemon', '--disable-chroot', `--listen=${socket}`], { env, user, capabilities: ['chown'] });
   const deadline = Date.now() + 20_000;
   while (!existsSync(onHost(socket))) {
-    if (exited || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`guix-daemon (${options.name}, as ${user}) did not start listening on ${socket}:\n${output}`);
+    if (daemon.exited() || Date.now() > deadline) {
+      await daemon.stop();
+      throw new Error(`guix-daemon (${options.name}, as ${user}) did not start listening on ${socket}:\n${daemon.output()}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
     options,
     socket,
-    pid: child.pid!,
+    pid: daemon.pid,
     guix: (guixArgs, runOptions = {}) =>
       inRoot(['guix', ...guixArgs], {
         ...runOptions,
         env: { GUIX_DAEMON_SOCKET: socket, GUIX_CONFIGURATION_DIRECTORY: options.config.dir, ...runOptions.env },
       }),
-    output: () => output,
-    stop: async () => {
-      if (!exited) child.kill('SIGTERM');
-      await Promise.race([exit, new Promise((r) => setTimeout(r, 5_000))]);
-      if (!exited) child.kill('SIGKILL');
-    },
+    output: daemon.output,
+    stop: daemon.stop,
   };
 }
 

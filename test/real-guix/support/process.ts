@@ -1,6 +1,6 @@
 // A long-running program in the real-Guix root (a server: guix publish, a daemon): started
 // chrooted, its PID recorded for setup.sh, its output kept for error messages, stopped with
-// SIGTERM then SIGKILL. startDaemon (daemon.ts) does the same by hand and could use this.
+// SIGTERM then SIGKILL. startDaemon (daemon.ts) starts guix-daemon through it.
 import { spawn } from 'node:child_process';
 import { chrootArgv, trackPid, type RunOptions } from './root.js';
 
