@@ -128,6 +128,10 @@ export async function run() {
     const base = `http://127.0.0.1:${server.address().port}`;
     const serveFile = (urlPath, file) => routes.set(urlPath, { size: statSync(file).size, open: () => createReadStream(file, { highWaterMark: 1 << 20 }) });
     const acl = path.join(root, 'keys-example', 'acl');
+    // The example's secret key, private as a real one is (git keeps it 0644: signing would warn).
+    const secretKey = path.join(dir, 'signing-key.sec');
+    writeFileSync(secretKey, readFileSync(path.join(root, 'keys-example', 'signing-key.sec')), { mode: 0o600 });
+    writeFileSync(path.join(dir, 'signing-key.pub'), readFileSync(path.join(root, 'keys-example', 'signing-key.pub')));
     /** Files for a nar of `size` bytes from `body`, one per method, with a signed narinfo each. */
     const publish = async (label, size, body, levels) => {
       const narHash = createHash('sha256');
@@ -153,7 +157,7 @@ export async function run() {
         const fileSize = routes.get(`/nar/${method}/${name}`).size;
         const info = path.join(dir, `${hash}.narinfo`);
         writeFileSync(info, `StorePath: /gnu/store/${name}\nNarHash: sha256:${nixBase32(digest)}\nNarSize: ${narSize}\nReferences: \nURL: nar/${method}/${name}\nCompression: ${method}\nFileSize: ${fileSize}\n`);
-        const signed = spawnSync(process.execPath, [CLI, 'narinfo', 'sign', '--key', path.join(root, 'keys-example', 'signing-key.sec'), '--host', 'bench', info], { stdio: ['ignore', 'ignore', 'inherit'] });
+        const signed = spawnSync(process.execPath, [CLI, 'narinfo', 'sign', '--key', secretKey, '--host', 'bench', info], { stdio: ['ignore', 'ignore', 'inherit'] });
         if (signed.status !== 0) throw new Error('keytool narinfo sign failed');
         serveFile(`/${hash}.narinfo`, info);
         out[method] = { hash, url: `${base}/nar/${method}/${name}`, file, fileSize, hex: digest.toString('hex'), narSize, made: Number(process.hrtime.bigint() - t0) / 1e9 };
