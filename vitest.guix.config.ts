@@ -9,6 +9,8 @@ export default defineConfig({
     hookTimeout: 300_000,
     pool: 'forks',
     fileParallelism: false,
+    // Scratch files in one directory per run, removed at its end, as in the main suite.
+    globalSetup: ['./test/support/scratch-setup.ts'],
     reporters: ['default', './test/real-guix/support/reporter.ts'],
   },
 });
