@@ -5,19 +5,14 @@
 import { createECDH, getCurves } from 'node:crypto';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { P256_PARAMS, P384_PARAMS, P521_PARAMS, SECP256K1_PARAMS, type WeierstrassParams } from './curve-names.js';
 import type { EcdsaGroup } from './ecdsa.js';
 import { bigIntToBytes, bitLength, bytesToBigInt } from './mpi.js';
 
 type WPointCons = typeof p256.Point;
 export type WPoint = InstanceType<WPointCons>;
 
-export interface WeierstrassCurve {
-  /** Our kind name, e.g. `ecdsa-p256`. */
-  readonly kind: string;
-  /** libgcrypt's canonical curve name, as `(curve "...")` is written. */
-  readonly name: string;
-  /** What `keytool` shows. */
-  readonly description: string;
+export interface WeierstrassCurve extends WeierstrassParams {
   readonly Point: WPointCons;
   readonly group: EcdsaGroup<WPoint>;
   /** k·G for a secret 1 <= k < n. */
@@ -43,7 +38,7 @@ function opensslBaseMul(opensslName: string | undefined, scalarBytes: number, k:
   return ecdh.getPublicKey();
 }
 
-function curve(kind: string, name: string, description: string, Point: WPointCons, opensslName: string): WeierstrassCurve {
+function curve(params: WeierstrassParams, Point: WPointCons, opensslName: string): WeierstrassCurve {
   Point.BASE.precompute(1); // no table yet (W=1: noble's table-less paths)
   let uses = 0;
   /** Whether G's table is in use, counting this use. */
@@ -74,13 +69,13 @@ function curve(kind: string, name: string, description: string, Point: WPointCon
     uses = 0;
     Point.BASE.precompute(1);
   };
-  return { kind, name, description, Point, group, baseMul, resetUses };
+  return { ...params, Point, group, baseMul, resetUses };
 }
 
-export const P256 = curve('ecdsa-p256', 'NIST P-256', 'ECDSA/NIST P-256', p256.Point, 'prime256v1');
-export const P384 = curve('ecdsa-p384', 'NIST P-384', 'ECDSA/NIST P-384', p384.Point, 'secp384r1');
-export const P521 = curve('ecdsa-p521', 'NIST P-521', 'ECDSA/NIST P-521', p521.Point, 'secp521r1');
-export const SECP256K1 = curve('ecdsa-secp256k1', 'secp256k1', 'ECDSA/secp256k1', secp256k1.Point as unknown as WPointCons, 'secp256k1');
+export const P256 = curve(P256_PARAMS, p256.Point, 'prime256v1');
+export const P384 = curve(P384_PARAMS, p384.Point, 'secp384r1');
+export const P521 = curve(P521_PARAMS, p521.Point, 'secp521r1');
+export const SECP256K1 = curve(SECP256K1_PARAMS, secp256k1.Point as unknown as WPointCons, 'secp256k1');
 export const WEIERSTRASS_CURVES: readonly WeierstrassCurve[] = [P256, P384, P521, SECP256K1];
 
 /** The public point from `q` (SEC1: 04‖X‖Y as libgcrypt writes it, or compressed 02/03‖X),

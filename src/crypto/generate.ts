@@ -10,7 +10,8 @@ import { KeytoolError } from '../errors.js';
 import { findToken, parseSexp } from '../sexp/index.js';
 import { atom, atomText, isAtom, isList, list, type Sexp, type SexpList } from '../sexp/model.js';
 import { ed25519PublicFromSecret } from './ecdsa-ed25519.js';
-import { curveByBits, curveByName } from './curves.js';
+import { curveByBits, curveByName } from './curve-names.js';
+import { weierstrassCurve } from './curves.js';
 import { flagsOf, paramText } from './keys.js';
 import { weierstrassPublicFromSecret, type WeierstrassCurve } from './ecdsa-weierstrass.js';
 import { bigIntToStd, bytesToBigInt, invert } from './mpi.js';
@@ -67,12 +68,13 @@ function generateEcc(algo: SexpList): { publicKey: SexpList; secretKey: SexpList
     printed = 'Ed25519';
   } else {
     let c: WeierstrassCurve | undefined;
-    if (info?.kind === 'weierstrass') c = info.curve;
+    if (info?.kind === 'weierstrass') c = weierstrassCurve(info.params);
     else if (info?.kind === 'eddsa-only') fail(`${info.name} keys are EdDSA-only in libgcrypt and cannot sign Guix's data`);
     else if (curveName !== undefined) fail(`Unknown elliptic curve '${curveName}'`);
     else if (nbits !== undefined) {
-      c = curveByBits(nbits);
-      if (!c) fail(`Unknown elliptic curve: no curve of ${nbits} bits (256, 384 or 521)`);
+      const params = curveByBits(nbits);
+      if (!params) fail(`Unknown elliptic curve: no curve of ${nbits} bits (256, 384 or 521)`);
+      c = weierstrassCurve(params);
     } else fail('Missing parameter: (curve NAME) or (nbits N)');
     const n = c.group.n;
     const len = Math.ceil(c.group.qbits / 8);

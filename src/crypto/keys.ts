@@ -1,18 +1,20 @@
 // Keys read from libgcrypt key S-expressions, behind one interface whatever the algorithm:
 // `(public-key (ecc (curve Ed25519) (q #..#)))`, `(public-key (rsa (n #..#) (e #..#)))`, and the
-// `(private-key ...)` halves with d (and p q u for RSA). Parsed like libgcrypt: the key list is
-// found by its token, the algorithm is the head of its second element, parameters by name.
+// `(private-key ...)` halves with d (and p q u for RSA), read and refused by key-params.ts.
 import { KeytoolError } from '../errors.js';
 import { findToken, printCanonical } from '../sexp/index.js';
-import { atom, atomText, isAtom, isList, list, type Sexp, type SexpAtom, type SexpList } from '../sexp/model.js';
+import { atom, isList, list, type Sexp, type SexpList } from '../sexp/model.js';
 import { ecdsaSign, ecdsaVerify, type EcdsaGroup } from './ecdsa.js';
 import { resetBaseUses } from './ed25519-fast.js';
 import { decodeEd25519Point, ed25519Group, ed25519PointFromSecret, ed25519PointsEqual, prepareEdPoint, warmEd25519, type EdPoint } from './ecdsa-ed25519.js';
-import { curveByName, type CurveInfo } from './curves.js';
+import { weierstrassCurve } from './curves.js';
 import { decodeWeierstrassPoint, weierstrassPointFromSecret, WEIERSTRASS_CURVES, type WeierstrassCurve } from './ecdsa-weierstrass.js';
 import { readData, type Encoding, type HashData } from './data.js';
+import { algorithmList, badPointError, EDDSA_SIGN_ERROR, EDDSA_VERIFY_ERROR, eccCurve, param, requireParam, rsaNumbers, text, unsupportedAlgorithm } from './key-params.js';
 import { bigIntToBytes, bytesToBigInt, significantLength } from './mpi.js';
 import { RsaPrivate, RsaPublic } from './rsa.js';
+
+export { EDDSA_SIGN_ERROR, EDDSA_VERIFY_ERROR, flagsOf, paramText } from './key-params.js';
 
 export interface PublicKey {
   /** The `(public-key ...)` list as given. */
@@ -42,67 +44,8 @@ export interface KeyPair {
   sign(data: SexpList): SexpList;
 }
 
-export const EDDSA_SIGN_ERROR =
-  'EdDSA keys cannot sign Guix\'s data (libgcrypt: Invalid object); use an ECDSA key such as `(genkey (ecdsa (curve Ed25519) (flags rfc6979)))`';
-export const EDDSA_VERIFY_ERROR =
-  'EdDSA keys ((flags eddsa)) cannot verify Guix\'s signatures (libgcrypt: Invalid object); Guix keys are ECDSA, made by `(genkey (ecdsa (curve Ed25519) (flags rfc6979)))`';
-
 // ---------------------------------------------------------------------------------------------
-// Reading parameters
-
-const text = (s: Sexp | undefined): string | undefined => (isAtom(s) ? atomText(s) : undefined);
-
-/** The atom after `name` in the first `(name VALUE)` list inside `algo`. */
-function param(algo: SexpList, name: string): SexpAtom | undefined {
-  const l = findToken(algo, name);
-  const v = l?.items[1];
-  return isAtom(v) ? v : undefined;
-}
-
-/** The text of that atom (genkey parameters such as `(curve NAME)`, `(nbits N)`). */
-export function paramText(algo: SexpList, name: string): string | undefined {
-  return text(param(algo, name));
-}
-
-function requireParam(algo: SexpList, name: string, what: string): SexpAtom {
-  const v = param(algo, name);
-  if (!v) throw new KeytoolError(`${what} has no (${name} ...) parameter`);
-  return v;
-}
-
-/** `(flags a b ...)` of a key or data list, as names. */
-export function flagsOf(l: SexpList): string[] | undefined {
-  const f = findToken(l, 'flags');
-  return f?.items.slice(1).filter(isAtom).map(atomText);
-}
-
-/** The algorithm list of a key: the second element of the list headed by `token`. */
-function algorithmList(s: Sexp, token: 'public-key' | 'private-key', what: string): { key: SexpList; algo: SexpList; name: string } {
-  if (!isList(s)) throw new KeytoolError(`${what} is not a (${token} ...) S-expression`);
-  const key = findToken(s, token);
-  if (!key) {
-    const head = text(s.items[0]);
-    throw new KeytoolError(`${what} is not a (${token} ...) S-expression${head ? ` (it is a (${head} ...))` : ''}`);
-  }
-  const algo = key.items[1];
-  const name = isList(algo) ? text(algo.items[0]) : undefined;
-  if (!isList(algo) || name === undefined) throw new KeytoolError(`${what} has no algorithm: expected (${token} (ALGORITHM ...))`);
-  return { key, algo, name };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Curves
-
-/** The curve of an ECC key list; KeytoolError for EdDSA, unknown or missing curves. */
-function eccCurve(algo: SexpList, what: string, eddsaMessage: string): CurveInfo & { kind: 'ed25519' | 'weierstrass' } {
-  const name = paramText(algo, 'curve');
-  if (name === undefined) throw new KeytoolError(`${what} names no curve: expected (curve NAME); explicit curve parameters are not supported`);
-  if ((flagsOf(algo) ?? []).includes('eddsa') || text(algo.items[0]) === 'eddsa') throw new KeytoolError(eddsaMessage);
-  const info = curveByName(name);
-  if (!info) throw new KeytoolError(`${what} uses an unknown elliptic curve '${name}'`);
-  if (info.kind === 'eddsa-only') throw new KeytoolError(`${what} is an ${info.name} key, which libgcrypt uses only for EdDSA: ${eddsaMessage}`);
-  return info;
-}
+// Signatures
 
 /** The values of `(sig-val (ALGO (name #..#) ...))` in `names` order, or why they cannot be read. */
 function sigValAtoms(sigVal: SexpList, algos: readonly string[], names: readonly string[]): Uint8Array[] | string {
@@ -151,11 +94,6 @@ function hashToSign(data: SexpList, encoding: Encoding, refusal: string): HashDa
   return h;
 }
 
-/** The refusal for an algorithm keytool does not read. */
-function unsupportedAlgorithm(what: string, name: string): never {
-  if (name === 'dsa' || name === 'elg') throw new KeytoolError(`${what} is a ${name.toUpperCase()} key, which keytool does not support (ECDSA and RSA only)`);
-  throw new KeytoolError(`${what} uses an unknown algorithm '${name}'`);
-}
 
 // ---------------------------------------------------------------------------------------------
 // ECDSA keys
@@ -237,14 +175,14 @@ function weierstrassParts(c: WeierstrassCurve): EccParts {
 
 function eccParts(algo: SexpList, what: string, eddsaMessage: string): EccParts {
   const info = eccCurve(algo, what, eddsaMessage);
-  return info.kind === 'ed25519' ? ED25519_PARTS : weierstrassParts(info.curve);
+  return info.kind === 'ed25519' ? ED25519_PARTS : weierstrassParts(weierstrassCurve(info.params));
 }
 
 function eccPublicKey(key: SexpList, algo: SexpList, what: string): PublicKey {
   const parts = eccParts(algo, what, EDDSA_VERIFY_ERROR);
   const q = requireParam(algo, 'q', what);
   const point = parts.decode(q.bytes);
-  if (point === undefined) throw new KeytoolError(`${what}: q is not a valid point of the curve (${parts.description})`);
+  if (point === undefined) throw badPointError(what, parts.description);
   let prepared = false;
   const precompute = () => {
     if (prepared) return;
@@ -280,13 +218,6 @@ class RsaPublicKey extends KeyBase {
   }
 }
 
-function rsaNumbers(algo: SexpList, what: string): { n: bigint; e: bigint } {
-  const n = bytesToBigInt(requireParam(algo, 'n', what).bytes);
-  const e = bytesToBigInt(requireParam(algo, 'e', what).bytes);
-  if (n < 1n << 511n || n % 2n === 0n) throw new KeytoolError(`${what}: the RSA modulus n is not usable (it must be odd and at least 512 bits)`);
-  if (e < 3n || e % 2n === 0n || e >= n) throw new KeytoolError(`${what}: the RSA exponent e is not usable`);
-  return { n, e };
-}
 
 // ---------------------------------------------------------------------------------------------
 // The public entry points

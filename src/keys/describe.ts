@@ -1,6 +1,7 @@
 // What keytool says about a public key: its fingerprint, its algorithm, and whether the crypto
-// module can use it (EdDSA-flagged and exotic keys can sit in an ACL but never sign or verify).
-import { publicKeyFromSexp } from '../crypto/index.js';
+// module can use it (EdDSA-flagged and exotic keys can sit in an ACL but never sign or verify),
+// asked of key-params.ts, which loads no curve objects (they cost more than the rest of a list).
+import { checkPublicKey } from '../crypto/key-params.js';
 import { KeytoolError } from '../errors.js';
 import { fingerprint } from '../fingerprint.js';
 import { atomText, isAtom, isList, list, type Sexp, type SexpList } from '../sexp/model.js';
@@ -20,7 +21,7 @@ export interface KeyInfo {
 export function describeKey(publicKey: SexpList): KeyInfo {
   const fpr = fingerprint(publicKey);
   try {
-    const k = publicKeyFromSexp(publicKey);
+    const k = checkPublicKey(publicKey);
     return { fingerprint: fpr, kind: k.kind, description: k.description, usable: true };
   } catch (e) {
     const problem = e instanceof KeytoolError ? e.message : `unusable key: ${(e as Error).message}`;
