@@ -12,7 +12,6 @@ import { checkLabel, labelFor, loadLabels } from '../acl/labels.js';
 import { loadAcl, readPublicKeyFile, type AclSnapshot } from '../acl/store.js';
 import { describeKey } from '../keys/describe.js';
 import { parseAnyKey, parsePublicKey, readInputFile, type KeyInput } from '../keys/read.js';
-import { parseHash, sha256File, signToText, verifyText } from '../keys/sign.js';
 import type { CommandIo, OutputIo } from './base.js';
 
 const STORE_PREFIX = '/gnu/store/';
@@ -199,6 +198,7 @@ export async function showKey(io: CommandIo, file: string, json: boolean): Promi
 
 export async function signArgs(io: OutputIo, keyFile: string, hash: string | undefined, file: string | undefined): Promise<number> {
   if ((hash === undefined) === (file === undefined)) throw new KeytoolError('give either a HASH or --file FILE', 2);
+  const { parseHash, sha256File, signToText } = await import('../keys/sign.js');
   const digest = file !== undefined ? sha256File(file) : parseHash(hash!);
   const text = signToText(keyFile, digest, (line) => io.err(`keytool: warning: ${line}\n`));
   io.outBytes(text); // Latin-1 bytes as they are, not re-encoded
@@ -210,6 +210,7 @@ export async function verifyArgs(io: CommandIo, file: string | undefined, noAcl:
   if (input.bytes.length === 0) throw new KeytoolError(`${input.name}: empty, expected a signature`);
   const acl = noAcl ? undefined : loadAcl(io.paths, { create: false });
   const keys = acl && aclOrLocal(acl, acl.exists ? undefined : localKey(io));
+  const { verifyText } = await import('../keys/sign.js');
   const r = verifyText(input.bytes, keys);
   if (!r.ok) {
     io.err(`keytool: ${input.name}: ${r.reason}\n`);

@@ -1,6 +1,9 @@
 // What bin/keytool and the launcher (src/cli/launcher.ts) do to start the CLI fast: --version
 // without the command line parser, and NODE_EXTRA_CA_CERTS (a certificate bundle node would
 // parse at every start) kept from node for every command but `substitutes check`.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VERSION_LINE } from '../../src/version.js';
 import { assertBuilt, EXAMPLE, keytool } from './support/run.js';
@@ -32,5 +35,26 @@ describe('keytool start-up', () => {
     for (const c of ['keytool list', 'keytool nar pack', 'keytool substitutes check']) expect(help).toContain(c);
     expect(keytool(['nar']).stdout).toContain('keytool nar unpack');
     expect(keytool(['lst']).stderr).toContain('keytool list');
+  });
+});
+
+/** The packages `file` reaches through static imports and re-exports (type-only ones left out): what loading it evaluates. */
+function staticPackages(file: string, seen = new Set<string>(), packages = new Set<string>()): Set<string> {
+  if (seen.has(file)) return packages;
+  seen.add(file);
+  for (const m of readFileSync(file, 'utf8').matchAll(/^(?:import|export) (?!type )[^;]*?from '([^']+)';/gm)) {
+    const spec = m[1]!;
+    if (spec.startsWith('.')) staticPackages(path.resolve(path.dirname(file), spec.replace(/\.js$/, '.ts')), seen, packages);
+    else packages.add(spec);
+  }
+  return packages;
+}
+
+describe('what list and show load', () => {
+  it('no curve of noble\'s: describing a key needs none, and building them costs more than the rest', () => {
+    const keyops = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/keyops.ts');
+    const packages = [...staticPackages(keyops)];
+    expect(packages).toContain('node:crypto'); // the walk does reach the key code
+    expect(packages.filter((p) => p.startsWith('@noble/curves'))).toEqual([]);
   });
 });
