@@ -5,8 +5,10 @@
 // Modules: mpi (numbers as libgcrypt writes them), rfc6979 (libgcrypt's nonces), ecdsa (the
 // equations, once), ecdsa-ed25519 + ed25519-fast (Guix's default curve on precomputed tables),
 // ecdsa-weierstrass (noble's NIST and secp256k1 curves), rsa (node:crypto's OpenSSL for the
-// exponentiation, our own encoding checks), data (how libgcrypt reads `(data ...)`), keys (key
-// S-expressions → PublicKey / KeyPair), signature (Guix's `(signature ...)`, checkSignature),
+// exponentiation, our own encoding checks), data (how libgcrypt reads `(data ...)`), curve-names
+// (libgcrypt's curve names and equations), key-params + point-check (reading keys and every reason
+// one is refused, without curve objects: checkPublicKey), keys (key S-expressions → PublicKey /
+// KeyPair), signature (Guix's `(signature ...)`, checkSignature),
 // generate (genkey parameters), load (key pairs from files).
 //
 // Decisions where libgcrypt or Guix left a choice (each pinned by a test in test/crypto/):
