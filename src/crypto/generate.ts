@@ -12,7 +12,7 @@ import { atom, atomText, isAtom, isList, list, type Sexp, type SexpList } from '
 import { ed25519PublicFromSecret } from './ecdsa-ed25519.js';
 import { curveByBits, curveByName } from './curve-names.js';
 import { weierstrassCurve } from './curves.js';
-import { flagsOf, paramText } from './keys.js';
+import { flagsOf, paramText } from './key-params.js';
 import { weierstrassPublicFromSecret, type WeierstrassCurve } from './ecdsa-weierstrass.js';
 import { bigIntToStd, bytesToBigInt, invert } from './mpi.js';
 

@@ -24,7 +24,8 @@
 // Speed: `PublicKey.prepare()` marks a key that will verify many signatures (the helper's ACL
 // keys); its table is built at its first verification. `warmUp()` builds the base-point table
 // now (the helper's V8 snapshot calls it). Keys are cached by canonical form (64 most recent).
-export { publicKeyFromSexp, keyPairFromSexp, forgetWarmUp, warmUp, EDDSA_SIGN_ERROR, EDDSA_VERIFY_ERROR, type PublicKey, type KeyPair } from './keys.js';
+export { publicKeyFromSexp, keyPairFromSexp, forgetWarmUp, warmUp, type PublicKey, type KeyPair } from './keys.js';
+export { EDDSA_SIGN_ERROR, EDDSA_VERIFY_ERROR } from './key-params.js';
 export { hashData, signHash, checkSignature, keyType, type SignatureCheck } from './signature.js';
 export { generateKeyPair, DEFAULT_GENKEY } from './generate.js';
 export { loadKeyPair, publicKeyFileFor } from './load.js';

@@ -14,8 +14,6 @@ import { algorithmList, badPointError, EDDSA_SIGN_ERROR, EDDSA_VERIFY_ERROR, ecc
 import { bigIntToBytes, bytesToBigInt, significantLength } from './mpi.js';
 import { RsaPrivate, RsaPublic } from './rsa.js';
 
-export { EDDSA_SIGN_ERROR, EDDSA_VERIFY_ERROR, flagsOf, paramText } from './key-params.js';
-
 export interface PublicKey {
   /** The `(public-key ...)` list as given. */
   readonly sexp: SexpList;
@@ -93,7 +91,6 @@ function hashToSign(data: SexpList, encoding: Encoding, refusal: string): HashDa
   if (h.encoding !== encoding) throw new KeytoolError(`cannot sign: ${refusal}`);
   return h;
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // ECDSA keys
@@ -217,7 +214,6 @@ class RsaPublicKey extends KeyBase {
     return this.rsa.problem(h.algo, h.value, s[0]!);
   }
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // The public entry points
