@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 // of rehashing every string of the 5 MB snapshot at each start (about 6% of the start-up
 // time). The seed is still random, per build; the helper keeps no hash table keyed by data
 // from the outside, so a fixed seed offers no hash-flooding foothold.
-export const HELPER_FLAGS = ['--max-semi-space-size=4', '--no-rehash-snapshot'];
+const HELPER_FLAGS = ['--max-semi-space-size=4', '--no-rehash-snapshot'];
 
 /**
  * Build `dir`/helper.blob from `dir`/helper-snapshot.cjs with this node, and record the node

@@ -16,7 +16,7 @@ export interface RunContext {
 }
 
 /** The name help shows for the program: as invoked (bin/keytool says), else `keytool`. */
-export function programName(env: NodeJS.ProcessEnv): string {
+function programName(env: NodeJS.ProcessEnv): string {
   const name = env.KEYTOOL_INVOKED_AS;
   return name && /^[\w.+-]+$/.test(name) ? name : 'keytool';
 }
@@ -61,7 +61,7 @@ const placeholdersOf = (c: CommandClass | Command): Readonly<Record<string, stri
  * A command's --help: clipanion's detailed usage, whose usage line leaves every option out (even
  * a required one), with the one-line usage that names them all instead.
  */
-export function commandHelp(cli: Cli, c: CommandClass | Command, colored: boolean): string {
+function commandHelp(cli: Cli, c: CommandClass | Command, colored: boolean): string {
   const names = placeholdersOf(c);
   const line = namePlaceholders(cli.usage(c, { colored }), names).trimEnd();
   const text = namePlaceholders(cli.usage(c, { colored, detailed: true }), names);

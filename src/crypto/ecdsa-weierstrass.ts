@@ -72,10 +72,10 @@ function curve(params: WeierstrassParams, Point: WPointCons, opensslName: string
   return { ...params, Point, group, baseMul, resetUses };
 }
 
-export const P256 = curve(P256_PARAMS, p256.Point, 'prime256v1');
-export const P384 = curve(P384_PARAMS, p384.Point, 'secp384r1');
-export const P521 = curve(P521_PARAMS, p521.Point, 'secp521r1');
-export const SECP256K1 = curve(SECP256K1_PARAMS, secp256k1.Point as unknown as WPointCons, 'secp256k1');
+const P256 = curve(P256_PARAMS, p256.Point, 'prime256v1');
+const P384 = curve(P384_PARAMS, p384.Point, 'secp384r1');
+const P521 = curve(P521_PARAMS, p521.Point, 'secp521r1');
+const SECP256K1 = curve(SECP256K1_PARAMS, secp256k1.Point as unknown as WPointCons, 'secp256k1');
 export const WEIERSTRASS_CURVES: readonly WeierstrassCurve[] = [P256, P384, P521, SECP256K1];
 
 /** The public point from `q` (SEC1: 04‖X‖Y as libgcrypt writes it, or compressed 02/03‖X),

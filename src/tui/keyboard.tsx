@@ -46,8 +46,8 @@ export function keyOf(ch: string): [string, Key] {
  * The bracketed-paste markers (ESC [200~ and ESC [201~) as ink's useInput reports them: ink drops
  * the ESC and names no key. A person cannot type these five characters in one read.
  */
-export const PASTE_START = '[200~';
-export const PASTE_END = '[201~';
+const PASTE_START = '[200~';
+const PASTE_END = '[201~';
 
 /** What is waiting to be handed out: keys read at once, or a piece of a bracketed paste. */
 type Pending = { kind: 'keys'; input: string; key: Key; split: boolean } | { kind: 'paste'; text: string };

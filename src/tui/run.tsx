@@ -19,7 +19,7 @@ export interface EditorIo {
 // line breaks is text for the field it lands in, while keys typed fast still act one by one.
 const TERMINAL_ON = '\x1b[?1049h\x1b[?2004h';
 // Undone in the opposite order, with the cursor shown (ink hides it).
-export const TERMINAL_OFF = '\x1b[?2004l\x1b[?1049l\x1b[?25h';
+const TERMINAL_OFF = '\x1b[?2004l\x1b[?1049l\x1b[?25h';
 
 /** Run the editor until the user leaves; resolves to the exit status. Throws KeytoolError when the ACL cannot be read. */
 export async function runEditor(paths: ConfigPaths, io: EditorIo, backend: EditorBackend = fileBackend(paths, io.cwd, io.env)): Promise<number> {
