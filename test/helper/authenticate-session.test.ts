@@ -234,5 +234,7 @@ describe('the helper bundle', () => {
       for (const r of required) expect(r, file).toMatch(/^node:/);
       expect(text).not.toMatch(/\bimport\(/);
     }
+    // The warm-up session runs while the snapshot is built, never when the helper starts.
+    expect(readFileSync(path.join(builtRoot(), 'dist/helper.cjs'), 'utf8')).not.toContain('src/helper/warm-up.ts');
   });
 });
