@@ -11,7 +11,7 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } fro
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyDir, freshStore, makeConfigDir, startDaemon, WORK, type ConfigDir, type Daemon } from './support/daemon.js';
-import { addSampleItems, type SampleItems } from './support/items.js';
+import { addSampleItems, hashPart, sampleItemList, type SampleItems } from './support/items.js';
 import { mustRun, onHost } from './support/root.js';
 import { serveDirectory, startPublish, substituterVerdicts, substitutions, type Publish } from './support/substitutes.js';
 import { Tally } from './support/tally.js';
@@ -30,7 +30,7 @@ let daemon: Daemon;
 let items: SampleItems;
 let publisher: ConfigDir;
 let client: ConfigDir;
-const allItems = () => [items.one, items.tree, items.base, items.mid, items.top];
+const allItems = () => sampleItemList(items);
 
 interface OurVerdict {
   item: string;
@@ -60,7 +60,7 @@ function ourCheck(args: string[]): Promise<{ status: number; verdicts: OurVerdic
 function byItem(verdicts: OurVerdict[]): Map<string, OurVerdict> {
   const found = new Map<string, OurVerdict>();
   for (const v of verdicts) {
-    const item = allItems().find((p) => v.storePath === p || v.item.includes(p.slice('/gnu/store/'.length, '/gnu/store/'.length + 32)));
+    const item = allItems().find((p) => v.storePath === p || v.item.includes(hashPart(p)));
     if (item) found.set(item, v);
   }
   return found;
@@ -130,10 +130,9 @@ describe('keytool substitutes check --contents against guix publish, as the real
     const publish: Publish = await startPublish(daemon, publisher, METHODS.map(([, o]) => o), { cache });
     try {
       // With --cache, publish answers 404 while it bakes a narinfo and its nars in the background.
-      const hash = (p: string) => p.slice('/gnu/store/'.length, '/gnu/store/'.length + 32);
       const deadline = Date.now() + 60_000;
       for (const item of allItems()) {
-        while ((await publish.get(`/${hash(item)}.narinfo`)).status !== 200) {
+        while ((await publish.get(`/${hashPart(item)}.narinfo`)).status !== 200) {
           if (Date.now() > deadline) throw new Error(`guix publish --cache did not bake ${item} within 60 s`);
           await new Promise((r) => setTimeout(r, 200));
         }
@@ -164,7 +163,7 @@ describe('keytool substitutes check --contents against guix publish, as the real
         const name = path.posix.basename(item);
         const narinfo = onlyUncompressed(readFileSync(onHost(`${cache}/none/${name}.narinfo`), 'utf8'));
         const url = /^URL: (.*)$/m.exec(narinfo)![1]!;
-        writeFileSync(onHost(`${mirror}/${hash(item)}.narinfo`), narinfo);
+        writeFileSync(onHost(`${mirror}/${hashPart(item)}.narinfo`), narinfo);
         mkdirSync(path.dirname(onHost(`${mirror}/${url}`)), { recursive: true });
         copyFileSync(onHost(`${cache}/none/${name}.nar`), onHost(`${mirror}/${url}`));
         if (item === tampered) {
