@@ -6,7 +6,6 @@
 // ours says nar-hash-mismatch, and the real substituter, downloading it, replies hash-mismatch.
 // keytool runs on the host (the root has no `zstd` or `lzip` programs, which it decompresses with);
 // the servers listen on 127.0.0.1, which the root shares.
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +14,7 @@ import { addSampleItems, hashPart, sampleItemList, type SampleItems } from './su
 import { mustRun, onHost } from './support/root.js';
 import { serveDirectory, startPublish, substituterVerdicts, substitutions, type Publish } from './support/substitutes.js';
 import { Tally } from './support/tally.js';
-import { KEYTOOL } from '../cli/support/run.js';
+import { keytoolAsync } from '../cli/support/run.js';
 
 /** `guix publish --compression` for each method it offers (as its --help and source say). */
 const METHODS: [name: string, option: string][] = [
@@ -41,19 +40,9 @@ interface OurVerdict {
 }
 
 /** `keytool substitutes check --contents --json ARGS` on the host, trusting the client's ACL. */
-function ourCheck(args: string[]): Promise<{ status: number; verdicts: OurVerdict[]; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(KEYTOOL, ['substitutes', 'check', '--contents', '--json', '--timeout', '20', '--acl', onHost(`${client.dir}/acl`), ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ status: code ?? 1, verdicts: out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as OurVerdict), stderr: err }));
-  });
+async function ourCheck(args: string[]): Promise<{ status: number; verdicts: OurVerdict[]; stderr: string }> {
+  const r = await keytoolAsync(['substitutes', 'check', '--contents', '--json', '--timeout', '20', '--acl', onHost(`${client.dir}/acl`), ...args]);
+  return { status: r.status, verdicts: r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as OurVerdict), stderr: r.stderr };
 }
 
 /** Our verdict by store path (the item each line names, or the store path its narinfo describes). */
