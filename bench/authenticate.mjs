@@ -21,11 +21,23 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const keytool = path.join(root, 'bin', 'keytool');
 const tmpRoot = path.join(root, 'test', '.tmp');
 
-const median = (xs) => {
+export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-const fmt = (x, d = 2) => x.toFixed(d);
+export const fmt = (x, d = 2) => x.toFixed(d);
+/** `s` as one single-quoted bash word. */
+export const shellQuote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * CPU time (user + system) in ms per run of the bash command line `command`, from bash's `times`
+ * over `n` runs: steadier than wall time on a busy machine, since waiting for a core does not count.
+ */
+export function cpuPerRun(command, n, options) {
+  const out = execFileSync('bash', ['-c', `for i in $(seq ${n}); do ${command} </dev/null >/dev/null 2>&1; done; times`], { encoding: 'latin1', ...options });
+  const [user, sys] = [...out.trim().split('\n').pop().matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  return ((user + sys) / n) * 1000;
+}
 
 /** A configuration directory holding the Ed25519 and RSA-2048 vector keys, both in the ACL. */
 export function configDir() {
@@ -101,7 +113,7 @@ const hashFor = (i) => (i + 1).toString(16).padStart(64, '0');
  * NODE_EXTRA_CA_CERTS: set on some machines, it makes every node start parse a certificate
  * bundle, several times node's own start-up), so that `node -e 0` is measured on equal terms.
  */
-function cleanEnv() {
+export function cleanEnv() {
   const { NODE_OPTIONS: _o, NODE_EXTRA_CA_CERTS: _c, ...env } = process.env;
   return env;
 }
@@ -132,16 +144,9 @@ async function startup(cfg) {
   }
   const ratio = median(times['keytool authenticate (snapshot)']) / base;
   console.log(`  target <= 1.20x: ${ratio <= 1.2 ? 'met' : 'NOT met'} (${fmt(ratio)}x)`);
-  // CPU time (user + system) per start, from bash's `times` over a loop: steadier than wall time
-  // on a busy machine, since waiting for a core does not count.
-  const cpu = (command) => {
-    const out = execFileSync('bash', ['-c', `for i in $(seq ${runs}); do ${command} </dev/null >/dev/null 2>&1; done; times`], { encoding: 'latin1', cwd: '/', env });
-    const [user, sys] = [...out.trim().split('\n').pop().matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
-    return ((user + sys) / runs) * 1000;
-  };
-  const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const cpuBase = cpu(`${q(process.execPath)} -e 0`);
-  const cpuSnap = cpu(`GUIX_CONFIGURATION_DIRECTORY=${q(cfg.dir)} ${q(keytool)} authenticate`);
+  const cpu = (command) => cpuPerRun(command, runs, { cwd: '/', env });
+  const cpuBase = cpu(`${shellQuote(process.execPath)} -e 0`);
+  const cpuSnap = cpu(`GUIX_CONFIGURATION_DIRECTORY=${shellQuote(cfg.dir)} ${shellQuote(keytool)} authenticate`);
   console.log(`  CPU time per start: node -e 0 ${fmt(cpuBase, 1)} ms, keytool authenticate ${fmt(cpuSnap, 1)} ms (${fmt(cpuSnap / cpuBase)}x)`);
 }
 

@@ -2,25 +2,18 @@
 // (issue 14: target <= 1.3x): spawn to exit, medians of interleaved runs, and CPU time per start.
 // Both sides run without NODE_EXTRA_CA_CERTS (bin/keytool keeps it from node for every command
 // but `substitutes check`; set, it would make `node -e 0` parse a certificate bundle).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { configDir } from './authenticate.mjs';
+import { cleanEnv, configDir, cpuPerRun, fmt, median, shellQuote } from './authenticate.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const keytool = path.join(root, 'bin', 'keytool');
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const fmt = (x, d = 2) => x.toFixed(d);
-const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export async function run() {
   const cfg = configDir();
-  const { NODE_OPTIONS: _o, NODE_EXTRA_CA_CERTS: _c, ...clean } = process.env;
-  const env = { ...clean, GUIX_CONFIGURATION_DIRECTORY: cfg.dir };
+  const env = { ...cleanEnv(), GUIX_CONFIGURATION_DIRECTORY: cfg.dir };
   const runs = Number(process.env.BENCH_CLI_RUNS ?? 61);
   const cases = {
     'node -e 0': [process.execPath, '-e', '0'],
@@ -40,15 +33,12 @@ export async function run() {
       times[name].push(Number(process.hrtime.bigint() - t) / 1e6);
     }
   }
-  // CPU time (user + system) per start, from bash's `times` over a loop: steadier than wall time
-  // on a busy machine. Interleaved too, a round of each at a time.
+  // CPU time per start (cpuPerRun), interleaved too: a round of each at a time.
   const cpu = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
   for (let round = 0; round < 5; round++) {
     for (const [name, argv] of Object.entries(cases)) {
       const n = Math.ceil(runs / 5);
-      const out = execFileSync('bash', ['-c', `for i in $(seq ${n}); do ${argv.map(q).join(' ')} </dev/null >/dev/null 2>&1; done; times`], { encoding: 'latin1', env });
-      const [user, sys] = [...out.trim().split('\n').pop().matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
-      cpu[name].push(((user + sys) / n) * 1000);
+      cpu[name].push(cpuPerRun(argv.map(shellQuote).join(' '), n, { env }));
     }
   }
   rmSync(cfg.dir, { recursive: true, force: true });

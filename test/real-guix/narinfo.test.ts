@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyDir, freshStore, makeConfigDir, startDaemon, WORK, writeInRoot, type ConfigDir, type Daemon } from './support/daemon.js';
-import { addSampleItems, freshStorePath, type SampleItems } from './support/items.js';
+import { addSampleItems, freshStorePath, hashPart, sampleItemList, type SampleItems } from './support/items.js';
 import { inRoot, keytoolArgv, mustRun, onHost } from './support/root.js';
 import { serveNarinfos, startPublish, substituterVerdicts, type SubstituterVerdict } from './support/substitutes.js';
 import { Tally } from './support/tally.js';
@@ -58,8 +58,7 @@ async function ourVerdicts(dir: string, client: ConfigDir): Promise<Map<string, 
   return verdicts;
 }
 
-const hashPart = (storePath: string) => storePath.slice('/gnu/store/'.length, '/gnu/store/'.length + 32);
-const allItems = () => [items.one, items.tree, items.base, items.mid, items.top];
+const allItems = () => sampleItemList(items);
 
 beforeAll(async () => {
   await freshStore('root');

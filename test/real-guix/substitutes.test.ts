@@ -6,16 +6,15 @@
 // ours says nar-hash-mismatch, and the real substituter, downloading it, replies hash-mismatch.
 // keytool runs on the host (the root has no `zstd` or `lzip` programs, which it decompresses with);
 // the servers listen on 127.0.0.1, which the root shares.
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyDir, freshStore, makeConfigDir, startDaemon, WORK, type ConfigDir, type Daemon } from './support/daemon.js';
-import { addSampleItems, type SampleItems } from './support/items.js';
+import { addSampleItems, hashPart, sampleItemList, type SampleItems } from './support/items.js';
 import { mustRun, onHost } from './support/root.js';
 import { serveDirectory, startPublish, substituterVerdicts, substitutions, type Publish } from './support/substitutes.js';
 import { Tally } from './support/tally.js';
-import { KEYTOOL } from '../cli/support/run.js';
+import { keytoolAsync } from '../cli/support/run.js';
 
 /** `guix publish --compression` for each method it offers (as its --help and source say). */
 const METHODS: [name: string, option: string][] = [
@@ -30,7 +29,7 @@ let daemon: Daemon;
 let items: SampleItems;
 let publisher: ConfigDir;
 let client: ConfigDir;
-const allItems = () => [items.one, items.tree, items.base, items.mid, items.top];
+const allItems = () => sampleItemList(items);
 
 interface OurVerdict {
   item: string;
@@ -41,26 +40,16 @@ interface OurVerdict {
 }
 
 /** `keytool substitutes check --contents --json ARGS` on the host, trusting the client's ACL. */
-function ourCheck(args: string[]): Promise<{ status: number; verdicts: OurVerdict[]; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(KEYTOOL, ['substitutes', 'check', '--contents', '--json', '--timeout', '20', '--acl', onHost(`${client.dir}/acl`), ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ status: code ?? 1, verdicts: out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as OurVerdict), stderr: err }));
-  });
+async function ourCheck(args: string[]): Promise<{ status: number; verdicts: OurVerdict[]; stderr: string }> {
+  const r = await keytoolAsync(['substitutes', 'check', '--contents', '--json', '--timeout', '20', '--acl', onHost(`${client.dir}/acl`), ...args]);
+  return { status: r.status, verdicts: r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as OurVerdict), stderr: r.stderr };
 }
 
 /** Our verdict by store path (the item each line names, or the store path its narinfo describes). */
 function byItem(verdicts: OurVerdict[]): Map<string, OurVerdict> {
   const found = new Map<string, OurVerdict>();
   for (const v of verdicts) {
-    const item = allItems().find((p) => v.storePath === p || v.item.includes(p.slice('/gnu/store/'.length, '/gnu/store/'.length + 32)));
+    const item = allItems().find((p) => v.storePath === p || v.item.includes(hashPart(p)));
     if (item) found.set(item, v);
   }
   return found;
@@ -130,10 +119,9 @@ describe('keytool substitutes check --contents against guix publish, as the real
     const publish: Publish = await startPublish(daemon, publisher, METHODS.map(([, o]) => o), { cache });
     try {
       // With --cache, publish answers 404 while it bakes a narinfo and its nars in the background.
-      const hash = (p: string) => p.slice('/gnu/store/'.length, '/gnu/store/'.length + 32);
       const deadline = Date.now() + 60_000;
       for (const item of allItems()) {
-        while ((await publish.get(`/${hash(item)}.narinfo`)).status !== 200) {
+        while ((await publish.get(`/${hashPart(item)}.narinfo`)).status !== 200) {
           if (Date.now() > deadline) throw new Error(`guix publish --cache did not bake ${item} within 60 s`);
           await new Promise((r) => setTimeout(r, 200));
         }
@@ -164,7 +152,7 @@ describe('keytool substitutes check --contents against guix publish, as the real
         const name = path.posix.basename(item);
         const narinfo = onlyUncompressed(readFileSync(onHost(`${cache}/none/${name}.narinfo`), 'utf8'));
         const url = /^URL: (.*)$/m.exec(narinfo)![1]!;
-        writeFileSync(onHost(`${mirror}/${hash(item)}.narinfo`), narinfo);
+        writeFileSync(onHost(`${mirror}/${hashPart(item)}.narinfo`), narinfo);
         mkdirSync(path.dirname(onHost(`${mirror}/${url}`)), { recursive: true });
         copyFileSync(onHost(`${cache}/none/${name}.nar`), onHost(`${mirror}/${url}`));
         if (item === tampered) {

@@ -5,7 +5,7 @@
 // daemons may serve it at once — as the workers of one daemon do — each with its own socket,
 // its own configuration directory (key pair and ACL: GUIX_CONFIGURATION_DIRECTORY), its own
 // helper (the real `guix authenticate` or ours through keytool-guix) and its own user.
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startInRoot } from './process.js';
 import { inRoot, keytoolArgv, keytoolGuix, mustRun, onHost, type RunOptions, type RunResult, type User } from './root.js';
@@ -149,9 +149,4 @@ export function emptyDir(pathInRoot: string, owner?: { uid: number; gid: number 
   mkdirSync(dir, { recursive: true });
   if (owner) chownSync(dir, owner.uid, owner.gid);
   return pathInRoot;
-}
-
-/** Names in a directory inside the root. */
-export function listInRoot(pathInRoot: string): string[] {
-  return existsSync(onHost(pathInRoot)) ? readdirSync(onHost(pathInRoot)) : [];
 }

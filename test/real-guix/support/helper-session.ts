@@ -1,5 +1,5 @@
 // Long-running `authenticate` helpers in the real-Guix root, spoken to as guix-daemon does (line
-// protocol, lock-step; see /work/shared/spec/authenticate-protocol.md): the real `guix
+// protocol, lock-step; see the project's authenticate-protocol spec): the real `guix
 // authenticate` and ours (bin/keytool authenticate from the read-only checkout). A helper that
 // dies or hangs on a request is recorded and started afresh for the next one.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';

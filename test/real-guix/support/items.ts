@@ -55,6 +55,12 @@ export interface SampleItems {
   top: string;
 }
 
+/** Every sample item, in the order addSampleItems makes them. */
+export const sampleItemList = (items: SampleItems): string[] => [items.one, items.tree, items.base, items.mid, items.top];
+
+/** A store path's 32-character hash part: the name of its narinfo. */
+export const hashPart = (storePath: string): string => storePath.slice('/gnu/store/'.length, '/gnu/store/'.length + 32);
+
 /**
  * Add the sample items through `daemon` with real Guix's client. `tag` goes into the contents,
  * so different tags give different items (and the same tag the same ones).
