@@ -33,7 +33,7 @@ const HASH = /^[0-9abcdfghijklmnpqrsvwxyz]{32}$/;
 const isUrl = (s: string): boolean => /^https?:\/\//i.test(s);
 
 /** An item argument (store path, `HASH-NAME`, `HASH`), or undefined for a source. */
-export function parseItem(arg: string, storeDir: string): Expected | undefined {
+function parseItem(arg: string, storeDir: string): Expected | undefined {
   if (arg.startsWith(`${storeDir}/`)) {
     checkStorePath(arg, storeDir, 'item');
     return { hashPart: path.posix.basename(arg).slice(0, 32), storePath: arg };
@@ -126,7 +126,7 @@ interface Source {
 }
 
 /** Group the arguments into sources, each with the items that follow it. */
-export function groupArguments(args: string[], storeDir: string): Source[] {
+function groupArguments(args: string[], storeDir: string): Source[] {
   const sources: Source[] = [];
   for (const a of args) {
     let item: Expected | undefined;
