@@ -32,7 +32,7 @@ import { strerror } from '../helper/strerror.js';
 import { NAR_ROOT, NarParser, showPath, type NarEvent, type NarLimits, type NarPath } from './reader.js';
 
 /** The longest file name Linux file systems take (NAME_MAX). */
-export const NAME_MAX = 255;
+const NAME_MAX = 255;
 const SLASH = Buffer.from('/');
 
 /** A directory known by device and inode: its path is trusted only while it still leads there. */
@@ -277,7 +277,7 @@ function statTarget(target: string): BigIntStats | undefined {
  * The destination of `nar unpack`, checked before anything is read: a new name (a symbolic link
  * there counts as existing: it is neither replaced nor followed) in an existing directory.
  */
-export function checkNewTarget(dest: string): string {
+function checkNewTarget(dest: string): string {
   const target = bare(dest);
   const shown = displayable(target);
   const name = path.basename(target);

@@ -156,17 +156,17 @@ async function narLocation(url: string, compression: string, item: Item): Promis
   throw new FetchFailure('not-found', `not in the mirror (looked for ${candidates.map((c) => excerpt(c, 200)).join(', ')})`);
 }
 
-async function checkOneNar(target: NarTarget, plan: { narSize: number; narHash: string }, item: Item, opts: CheckOptions): Promise<ContentsResult & { where: string }> {
+async function checkOneNar(target: NarTarget, plan: { narSize: number; narHash: string }, item: Item, opts: CheckOptions): Promise<ContentsResult> {
   const loc = await narLocation(target.url, target.compression, item);
   if (loc.kind === 'file') {
     const stream = createReadStream(loc.path, { highWaterMark: 1 << 20 });
-    return { where: loc.path, ...(await checkNar(stream, () => stream.destroy(), target, plan, opts.onBytes)) };
+    return checkNar(stream, () => stream.destroy(), target, plan, opts.onBytes);
   }
   return opts.http.withRetries(async () => {
     const r = await opts.http.open(loc.url);
     // Neither a length nor chunks: the body ends when the server closes, which it may never do.
     const unframed = r.headers['content-length'] === undefined && !/chunked/i.test(r.headers['transfer-encoding'] ?? '');
-    return { where: loc.url, ...(await checkNar(r.body, r.cancel, target, plan, opts.onBytes, unframed)) };
+    return checkNar(r.body, r.cancel, target, plan, opts.onBytes, unframed);
   });
 }
 
@@ -201,16 +201,15 @@ export async function checkItem(item: Item, opts: CheckOptions): Promise<ItemVer
   }
   out.nars = [];
   for (const target of plan.targets) {
-    let report: NarReport;
+    let r: Pick<NarReport, 'status' | 'message' | 'fileBytes' | 'narBytes'>;
     try {
-      const r = await checkOneNar(target, plan, item, opts);
-      report = { url: target.url, compression: target.compression, status: r.status, message: r.message, fileBytes: r.fileBytes, narBytes: r.narBytes };
+      r = await checkOneNar(target, plan, item, opts);
     } catch (e) {
-      if (e instanceof FetchFailure) report = { url: target.url, compression: target.compression, status: FAILURE_STATUS[e.kind], message: e.kind === 'not-found' ? `nar not found: ${e.message}` : e.message, fileBytes: 0, narBytes: 0 };
-      else if (e instanceof KeytoolError) report = { url: target.url, compression: target.compression, status: 'malformed', message: e.message, fileBytes: 0, narBytes: 0 };
+      if (e instanceof FetchFailure) r = { status: FAILURE_STATUS[e.kind], message: e.kind === 'not-found' ? `nar not found: ${e.message}` : e.message, fileBytes: 0, narBytes: 0 };
+      else if (e instanceof KeytoolError) r = { status: 'malformed', message: e.message, fileBytes: 0, narBytes: 0 };
       else throw e;
     }
-    out.nars.push(report);
+    out.nars.push({ url: target.url, compression: target.compression, status: r.status, message: r.message, fileBytes: r.fileBytes, narBytes: r.narBytes });
   }
   const bad = out.nars.find((n) => n.status !== 'valid');
   if (bad) return { ...out, status: bad.status, message: `${bad.compression} nar at ${excerpt(bad.url, 200)}: ${bad.message}` };

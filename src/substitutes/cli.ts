@@ -7,8 +7,8 @@ import type { ConfigPaths } from '../config.js';
 import { displayable } from '../display.js';
 import { KeytoolError } from '../errors.js';
 import { undoOnSignal } from '../fsutil/cleanup.js';
-import { shortFingerprint } from '../fingerprint.js';
 import { trustedKeys } from '../nar/cli/acl.js';
+import { verdictLine } from '../nar/cli/narinfo.js';
 import { humanBytes, Progress, type Streams } from '../nar/cli/io.js';
 import { storeDir } from '../nar/storepath.js';
 import { checkItem, type ItemVerdict } from './check.js';
@@ -52,15 +52,10 @@ function readState(file: string): Set<string> {
   return done;
 }
 
-function verdictLine(v: ItemVerdict, label: string | undefined): string {
-  if (v.status === 'valid') {
-    const signer = `signed by ${shortFingerprint(v.fingerprint!)}${label ? ` ${displayable(label)}` : ''}`;
-    const nars = v.nars ? `; nar${v.nars.length === 1 ? '' : 's'} checked: ${v.nars.map((n) => `${displayable(n.compression)} ${humanBytes(n.narBytes)}`).join(', ')}` : '';
-    return `${displayable(v.item)}: valid (${signer}${nars})\n`;
-  }
-  // Messages quote input already escaped (src/nar/narinfo.ts, src/substitutes/*).
-  const extra = v.reason && !v.message.includes(v.reason) ? ` (${v.reason})` : '';
-  return `${displayable(v.item)}: ${v.status}: ${v.message}${extra}\n`;
+/** The nars a valid item's line lists after its signer: `; nars checked: gzip 1.2 MiB, ...`. */
+function narsChecked(v: ItemVerdict): string {
+  if (!v.nars) return '';
+  return `; nar${v.nars.length === 1 ? '' : 's'} checked: ${v.nars.map((n) => `${displayable(n.compression)} ${humanBytes(n.narBytes)}`).join(', ')}`;
 }
 
 export async function substitutesCheck(o: CheckCommandOptions, paths: ConfigPaths, s: Streams): Promise<number> {
@@ -108,7 +103,7 @@ export async function substitutesCheck(o: CheckCommandOptions, paths: ConfigPath
       progress.done();
       if (o.json) {
         s.stdout.write(`${JSON.stringify({ item: v.item, status: v.status, message: v.message, storePath: v.storePath ?? null, url: v.url ?? null, host: v.host ?? null, signer: v.fingerprint ?? null, label: label ?? null, reason: v.reason ?? null, nars: v.nars ?? null })}\n`);
-      } else s.stdout.write(verdictLine(v, label));
+      } else s.stdout.write(verdictLine(v.item, v, label, narsChecked(v)));
       if (o.state) appendFileSync(o.state, `${JSON.stringify({ item: v.item, status: v.status })}\n`);
       show(true);
     }

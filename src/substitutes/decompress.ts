@@ -34,7 +34,7 @@ const PROGRAMS: Record<string, { program: string; args: string[] }> = {
 };
 
 /** The methods this build can check. */
-export const COMPRESSIONS = ['none', 'gzip', 'zstd', 'lzip'];
+const COMPRESSIONS = ['none', 'gzip', 'zstd', 'lzip'];
 
 /** A decompressor for `compression` (the narinfo's Compression value). */
 export function decompressor(compression: string): Decompressor {

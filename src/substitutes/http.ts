@@ -159,16 +159,18 @@ export class HttpClient {
 
 /** The body of `res`, with a connection that closes early said as truncated (or timed out). */
 async function* bodyOf(res: IncomingMessage, url: URL, timedOut: () => boolean, timeoutMs: number): AsyncGenerator<Buffer> {
+  const timeout = (): FetchFailure => new FetchFailure('timeout', `no data from ${excerpt(url.host, 100)} for ${timeoutMs / 1000} s while reading ${excerpt(url.href, 200)} (timed out)`, true);
+  const truncated = (): FetchFailure => new FetchFailure('truncated', `the connection closed before the end of ${excerpt(url.href, 200)} (truncated)`, true);
   try {
     for await (const chunk of res) yield chunk as Buffer;
   } catch (e) {
-    if (timedOut() || (e instanceof FetchFailure && e.kind === 'timeout')) throw new FetchFailure('timeout', `no data from ${excerpt(url.host, 100)} for ${timeoutMs / 1000} s while reading ${excerpt(url.href, 200)} (timed out)`, true);
+    if (timedOut() || (e instanceof FetchFailure && e.kind === 'timeout')) throw timeout();
     if (e instanceof FetchFailure) throw e;
-    throw new FetchFailure('truncated', `the connection closed before the end of ${excerpt(url.href, 200)} (truncated)`, true);
+    throw truncated();
   }
   // A body without length or chunks ends without an error when the timeout destroys the request.
-  if (timedOut()) throw new FetchFailure('timeout', `no data from ${excerpt(url.host, 100)} for ${timeoutMs / 1000} s while reading ${excerpt(url.href, 200)} (timed out)`, true);
+  if (timedOut()) throw timeout();
   // node ends the stream without an error when a response without Content-Length or chunked
   // framing is cut; `complete` says whether the framing was honoured.
-  if (!res.complete) throw new FetchFailure('truncated', `the connection closed before the end of ${excerpt(url.href, 200)} (truncated)`, true);
+  if (!res.complete) throw truncated();
 }

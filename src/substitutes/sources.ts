@@ -33,7 +33,7 @@ const HASH = /^[0-9abcdfghijklmnpqrsvwxyz]{32}$/;
 const isUrl = (s: string): boolean => /^https?:\/\//i.test(s);
 
 /** An item argument (store path, `HASH-NAME`, `HASH`), or undefined for a source. */
-export function parseItem(arg: string, storeDir: string): Expected | undefined {
+function parseItem(arg: string, storeDir: string): Expected | undefined {
   if (arg.startsWith(`${storeDir}/`)) {
     checkStorePath(arg, storeDir, 'item');
     return { hashPart: path.posix.basename(arg).slice(0, 32), storePath: arg };
@@ -51,6 +51,12 @@ function expectedFromName(name: string, storeDir: string): Expected | undefined 
   } catch {
     return undefined;
   }
+}
+
+/** A narinfo given by itself: it must describe what its file name `fileName` says, if it says. */
+function namedNarinfo(item: Item, fileName: string, storeDir: string): Item {
+  const e = expectedFromName(fileName, storeDir);
+  return e ? { ...item, expect: e } : item;
 }
 
 /** A server's base URL as Guix joins it (no trailing slash). */
@@ -120,7 +126,7 @@ interface Source {
 }
 
 /** Group the arguments into sources, each with the items that follow it. */
-export function groupArguments(args: string[], storeDir: string): Source[] {
+function groupArguments(args: string[], storeDir: string): Source[] {
   const sources: Source[] = [];
   for (const a of args) {
     let item: Expected | undefined;
@@ -166,10 +172,7 @@ export async function* items(args: string[], itemsFile: string | undefined, stor
       if (url.pathname.endsWith('.narinfo') && !takesItems) {
         const name = url.pathname.slice(url.pathname.lastIndexOf('/') + 1);
         const base = url.href.slice(0, url.href.lastIndexOf('/', url.href.length - url.search.length - url.hash.length));
-        const item: Item = { name: url.href, narinfo: { kind: 'url', url: url.href }, base: { kind: 'url', url: base } };
-        const e = expectedFromName(name, storeDir);
-        if (e) item.expect = e;
-        yield item;
+        yield namedNarinfo({ name: url.href, narinfo: { kind: 'url', url: url.href }, base: { kind: 'url', url: base } }, name, storeDir);
         continue;
       }
       if (!takesItems) throw new KeytoolError(`${displayable(src.arg)}: give the store paths or hash parts to check there (as arguments after the URL, or with --items-from FILE): a server cannot be listed`, 2);
@@ -200,17 +203,11 @@ export async function* items(args: string[], itemsFile: string | undefined, stor
         continue;
       }
       for await (const file of narinfoFiles([src.arg])) {
-        const item: Item = { name: file, narinfo: { kind: 'file', path: file }, base: { kind: 'file', path: src.arg } };
-        const e = expectedFromName(path.basename(file), storeDir);
-        if (e) item.expect = e;
-        yield item;
+        yield namedNarinfo({ name: file, narinfo: { kind: 'file', path: file }, base: { kind: 'file', path: src.arg } }, path.basename(file), storeDir);
       }
       continue;
     }
     if (src.items.length) throw new KeytoolError(`${displayable(src.arg)} is a file: items are looked up in a directory or on a server`, 2);
-    const item: Item = { name: src.arg, narinfo: { kind: 'file', path: src.arg }, base: { kind: 'file', path: path.dirname(src.arg) } };
-    const e = expectedFromName(path.basename(src.arg), storeDir);
-    if (e) item.expect = e;
-    yield item;
+    yield namedNarinfo({ name: src.arg, narinfo: { kind: 'file', path: src.arg }, base: { kind: 'file', path: path.dirname(src.arg) } }, path.basename(src.arg), storeDir);
   }
 }

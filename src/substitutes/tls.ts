@@ -25,7 +25,7 @@ function readPem(file: string): string | undefined {
 }
 
 /** The system's CA certificates (PEM texts), or none when the system has no bundle we know. */
-export function systemCertificates(env: NodeJS.ProcessEnv): string[] {
+function systemCertificates(env: NodeJS.ProcessEnv): string[] {
   const out: string[] = [];
   const file = env.SSL_CERT_FILE ? readPem(env.SSL_CERT_FILE) : SYSTEM_BUNDLES.map(readPem).find(Boolean);
   if (file) out.push(file);
@@ -47,7 +47,7 @@ export function systemCertificates(env: NodeJS.ProcessEnv): string[] {
 }
 
 /** The user's own CA file: PEM certificates, refused with a clear message otherwise. */
-export function userCertificates(file: string): string {
+function userCertificates(file: string): string {
   let text: string;
   try {
     text = readFileSync(file, 'latin1');

@@ -103,6 +103,17 @@ export async function* narinfoFiles(args: string[]): AsyncGenerator<string> {
   }
 }
 
+/**
+ * A verdict as a line of text: `NAME: valid (signed by FPR LABEL DETAIL)`, else
+ * `NAME: STATUS: MESSAGE (REASON)`. Used by `narinfo verify` and `substitutes check`.
+ */
+export function verdictLine(name: string, v: { status: string; message: string; fingerprint?: string; reason?: string }, label: string | undefined, detail = ''): string {
+  if (v.status === 'valid') return `${displayable(name)}: valid (signed by ${shortFingerprint(v.fingerprint!)}${label ? ` ${displayable(label)}` : ''}${detail})\n`;
+  // The message and reason quote input already escaped (src/nar/narinfo.ts, src/substitutes/*).
+  const extra = v.reason && !v.message.includes(v.reason) ? ` (${v.reason})` : '';
+  return `${displayable(name)}: ${v.status}: ${v.message}${extra}\n`;
+}
+
 export async function narinfoVerify(args: string[], json: boolean, aclFile: string | undefined, paths: ConfigPaths, s: Streams): Promise<number> {
   const trust = trustedKeys(paths, aclFile);
   const progress = new Progress(s.stderr);
@@ -110,7 +121,6 @@ export async function narinfoVerify(args: string[], json: boolean, aclFile: stri
   let total = 0;
   try {
     for await (const file of narinfoFiles(args)) {
-      let v: NarinfoVerdict;
       let bytes: Uint8Array;
       try {
         bytes = await readBytes(file, s);
@@ -124,20 +134,14 @@ export async function narinfoVerify(args: string[], json: boolean, aclFile: stri
         if (json) s.stdout.write(`${JSON.stringify({ file, status: 'unreadable', message: e.message, storePath: null, url: null, host: null, signer: null, label: null, reason: null })}\n`);
         continue;
       }
-      v = bytes.length === 0 ? { status: 'malformed', message: 'empty file, not a narinfo' } : verifyNarinfo(bytes, trust.keys, file);
+      const v: NarinfoVerdict = bytes.length === 0 ? { status: 'malformed', message: 'empty file, not a narinfo' } : verifyNarinfo(bytes, trust.keys, file);
       total++;
       counts.set(v.status, (counts.get(v.status) ?? 0) + 1);
       const label = v.fingerprint ? trust.label(v.fingerprint) : undefined;
       progress.done();
       if (json) {
         s.stdout.write(`${JSON.stringify({ file, status: v.status, message: v.message, storePath: v.storePath ?? null, url: v.url ?? null, host: v.host ?? null, signer: v.fingerprint ?? null, label: label ?? null, reason: v.reason ?? null })}\n`);
-      } else if (v.status === 'valid') {
-        s.stdout.write(`${displayable(file)}: valid (signed by ${shortFingerprint(v.fingerprint!)}${label ? ` ${displayable(label)}` : ''})\n`);
-      } else {
-        // The message and reason quote input already escaped (src/nar/narinfo.ts).
-        const extra = v.reason && !v.message.includes(v.reason) ? ` (${v.reason})` : '';
-        s.stdout.write(`${displayable(file)}: ${v.status}: ${v.message}${extra}\n`);
-      }
+      } else s.stdout.write(verdictLine(file, v, label));
       progress.update(() => `checked ${total} narinfo${total === 1 ? '' : 's'}`);
     }
   } finally {
