@@ -15,6 +15,7 @@ import { checkItem, type ItemVerdict } from './check.js';
 import { HttpClient } from './http.js';
 import { items as itemsOf, type Item } from './sources.js';
 import { trustedCertificates } from './tls.js';
+import { fileProblem } from '../fsutil/problem.js';
 
 export interface CheckCommandOptions {
   sources: string[];
@@ -37,8 +38,8 @@ function readState(file: string): Set<string> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
-  } catch {
-    throw new KeytoolError(`cannot read the state file ${displayable(file)}`, 2);
+  } catch (e) {
+    throw new KeytoolError(`cannot read the state file ${displayable(file)}: ${fileProblem(e, file)}`, 2);
   }
   for (const line of text.split('\n')) {
     if (!line) continue;

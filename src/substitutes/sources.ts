@@ -11,6 +11,7 @@ import { displayable, excerpt } from '../display.js';
 import { KeytoolError } from '../errors.js';
 import { narinfoFiles } from '../nar/cli/narinfo.js';
 import { checkStorePath } from '../nar/storepath.js';
+import { fileProblem } from '../fsutil/problem.js';
 
 /** The store item a narinfo must describe, when the request says. */
 export interface Expected {
@@ -110,7 +111,7 @@ async function* itemLines(file: string, stdin: NodeJS.ReadableStream): AsyncGene
       if (!(await stat(file)).isFile()) throw new KeytoolError(`the items file ${displayable(file)} is not a regular file`, 2);
     } catch (e) {
       if (e instanceof KeytoolError) throw e;
-      throw new KeytoolError(`cannot read the items file ${displayable(file)}: no such file`, 2);
+      throw new KeytoolError(`cannot read the items file ${displayable(file)}: ${fileProblem(e, file)}`, 2);
     }
     input = createReadStream(file);
   }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { displayable } from '../display.js';
 import { KeytoolError } from '../errors.js';
+import { fileProblem } from '../fsutil/problem.js';
 
 /** Where distributions keep their CA bundle (Debian and Guix System, Fedora, openSUSE, Alpine). */
 const SYSTEM_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/ca-bundle.pem', '/etc/ssl/cert.pem'];
@@ -52,9 +53,7 @@ function userCertificates(file: string): string {
   try {
     text = readFileSync(file, 'latin1');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new KeytoolError(`cannot read the CA file ${displayable(file)}: ${why}`, 2);
+    throw new KeytoolError(`cannot read the CA file ${displayable(file)}: ${fileProblem(e, file)}`, 2);
   }
   if (!text.includes(PEM_BEGIN)) throw new KeytoolError(`${displayable(file)} holds no PEM certificate ("${PEM_BEGIN}"); give the CA certificate in PEM form`, 2);
   return text;
