@@ -60,10 +60,13 @@ export async function findIntroduction(repo: Repository, end: string, keyring: s
   throw new KeytoolError(`no valid introduction in the history of ${end}: ${refused.map((r) => excerpt(r, 300)).join('; ')}`);
 }
 
-/** Authenticate `end` from the introduction, without the cache; the error when it fails. */
-export async function checkFromIntroduction(repo: Repository, intro: Introduction, end: string, keyring: string): Promise<AuthenticationError | undefined> {
+/**
+ * Authenticate `end` from the introduction, without the cache, taking `authenticCommits` (and
+ * their ancestors) as already checked; the error when it fails.
+ */
+export async function checkFromIntroduction(repo: Repository, intro: Introduction, end: string, keyring: string, authenticCommits?: string[]): Promise<AuthenticationError | undefined> {
   try {
-    await authenticateRepository({ repository: repo, start: intro.commit, signer: Buffer.from(intro.signer.replace(/\s+/g, ''), 'hex'), end, keyringReference: keyring, workers: 0 });
+    await authenticateRepository({ repository: repo, start: intro.commit, signer: Buffer.from(intro.signer.replace(/\s+/g, ''), 'hex'), end, keyringReference: keyring, authenticCommits, workers: 0 });
     return undefined;
   } catch (e) {
     if (e instanceof AuthenticationError) return e;
