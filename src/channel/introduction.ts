@@ -81,7 +81,7 @@ export interface ChannelForm {
 }
 
 /** The `channel` form for channels.scm, with the introduction. */
-export function channelForm(intro: Introduction, c: ChannelForm): string {
+function channelForm(intro: Introduction, c: ChannelForm): string {
   const symbol = /^[a-z0-9][a-z0-9+._-]*$/i.test(c.name) ? c.name : 'my-channel';
   return [
     '(channel',

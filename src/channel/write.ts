@@ -46,11 +46,6 @@ export async function ensureIdentity(repo: Repository, env: NodeJS.ProcessEnv): 
   }
 }
 
-/** The commit a branch points to, or undefined when it does not exist. */
-export async function branchTip(repo: Repository, branch: string): Promise<string | undefined> {
-  return (await repo.resolveCommit(`refs/heads/${branch}`)) ?? undefined;
-}
-
 /** A keyring file name: the committer's name made safe, and the primary key's last 16 digits. */
 function keyFileName(key: CommitterKey, name: string | undefined): string {
   const base = (name ?? '').normalize('NFKD').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '').toLowerCase();
@@ -81,7 +76,7 @@ export interface KeyringUpdate {
  * file. Nothing is ever deleted. The branch moves only if it still points where it was read.
  */
 export async function addToKeyring(repo: Repository, branch: string, keys: { key: CommitterKey; name?: string }[], env: NodeJS.ProcessEnv): Promise<KeyringUpdate> {
-  const old = await branchTip(repo, branch);
+  const old = (await repo.resolveCommit(`refs/heads/${branch}`)) ?? undefined;
   let entries: TreeEntry[] = [];
   if (old) entries = await treeEntries(repo, `${old}^{tree}`);
   const files: KeyringUpdate['files'] = [];
