@@ -3,11 +3,10 @@
 // when one fails, say which commit, which key signed it, which `.guix-authorizations` lacked it,
 // and what to do about it.
 import { displayable, excerpt } from '../display.js';
-import { AUTHORIZATIONS_FILE, AuthenticationError, Checker } from '../git/authenticate.js';
+import { AUTHORIZATIONS_FILE, AuthenticationError, keyringChecker } from '../git/authenticate.js';
 import { readAuthorizations } from '../git/authorizations.js';
 import { formatFingerprint, hex, readSignature } from '../git/openpgp/index.js';
 import type { Repository } from '../git/objects.js';
-import { loadKeyring } from '../git/keyring.js';
 import { checkFromIntroduction, type Introduction } from './introduction.js';
 
 const ZERO = /^0+$/;
@@ -63,7 +62,7 @@ async function explainFailure(repo: Repository, e: AuthenticationError, keyring:
   } else if (/is missing$/.test(e.message)) {
     todo.push(`add the signer's key to the keyring branch '${displayable(keyring)}': \`keytool git committer add ${issuer ? `"${issuer}"` : 'FPR'}\` (then push that branch too)`);
   } else if (/not signed by an authorized key/.test(e.message)) {
-    const checker = new Checker(repo, loadKeyring(repo, keyring), new Map(), []);
+    const checker = keyringChecker(repo, keyring);
     const key = (await checker.signingKey(commit, false)).fingerprint;
     const lacking: string[] = [];
     const having: string[] = [];

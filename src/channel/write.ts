@@ -4,12 +4,11 @@
 // a `.guix-authorizations` commit that is checked before the branch moves to it.
 import { KeytoolError } from '../errors.js';
 import { displayable } from '../display.js';
-import { AUTHORIZATIONS_FILE, Checker } from '../git/authenticate.js';
+import { AUTHORIZATIONS_FILE, keyringChecker } from '../git/authenticate.js';
 import { readAuthorizations } from '../git/authorizations.js';
 import { formatFingerprint, hex, Keyring } from '../git/openpgp/index.js';
 import { objectNotFound, type Repository } from '../git/objects.js';
 import type { CommitterKey } from './keys.js';
-import { loadKeyring } from '../git/keyring.js';
 
 const ZERO = '0000000000000000000000000000000000000000';
 
@@ -126,7 +125,7 @@ export async function commitAuthorizations(repo: Repository, o: { text: string; 
   const args = ['commit-tree', tree, ...(head ? ['-p', head] : []), `-S${o.signWith}`, '-m', o.message];
   const commit = (await repo.git(args, { env: o.env })).stdout.toString('latin1').trim();
 
-  const checker = new Checker(repo, loadKeyring(repo, o.keyring), new Map(), []);
+  const checker = keyringChecker(repo, o.keyring);
   const signed = await checker.signingKey(await repo.readCommit(commit), true);
   const signer = formatFingerprint(signed.fingerprint);
   const authorized = o.introduction ? new Set(readAuthorizations(o.text)) : await checker.authorizedKeys(head ? [head] : []);
