@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../fsutil/atomic.js';
 import { AUTHORIZATIONS_FILE } from '../git/authenticate.js';
 import { addAuthorization, EMPTY_AUTHORIZATIONS, normalizeFingerprint, parseAuthorizations, removeAuthorization, type AuthorizationEntry, type NewEntry } from '../git/authorizations.js';
 import { loadKeyring } from '../git/keyring.js';
-import { configured, keyringBranch, openRepository, type GitIO } from '../git/cli.js';
+import { configured, keyringBranch, openRepository, recordIntroductionConfig, type GitIO } from '../git/cli.js';
 import { installHooks, keytoolProgram } from '../git/hooks.js';
 import { GitError, type Repository } from '../git/objects.js';
 import { formatFingerprint, hex } from '../git/openpgp/index.js';
@@ -50,11 +50,8 @@ function collectKeys(io: GitIO, fprs: string[], files: string[]): CommitterKey[]
 
 /** Record the introduction for `branch` as `keytool git authenticate` does, and install the hooks. */
 async function recordIntroduction(io: GitIO, repo: Repository, branch: string | undefined, intro: Introduction, keyring: string): Promise<void> {
-  // In the generic section, as Guix and `keytool git authenticate` record it.
   if ((await configured(repo, branch, 'introduction-commit')) !== undefined) return;
-  await repo.setConfig('guix.authentication.introduction-commit', intro.commit);
-  await repo.setConfig('guix.authentication.introduction-signer', intro.signer);
-  await repo.setConfig('guix.authentication.keyring', keyring);
+  await recordIntroductionConfig(repo, intro.commit, intro.signer, keyring);
   const hooksDir = path.join(repo.commonDir, 'hooks');
   if (!installHooks(hooksDir, keytoolProgram(io.env))) {
     io.stderr.write(`keytool: warning: not overriding the existing hooks in ${displayable(hooksDir)}; for the pre-push check, call \`keytool git pre-push "$@"\` from your pre-push hook\n`);
