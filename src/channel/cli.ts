@@ -6,9 +6,9 @@ import { displayable } from '../display.js';
 import { KeytoolError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic.js';
 import { AUTHORIZATIONS_FILE } from '../git/authenticate.js';
-import { addAuthorization, EMPTY_AUTHORIZATIONS, normalizeFingerprint, parseAuthorizations, removeAuthorization, type AuthorizationEntry } from '../git/authorizations.js';
+import { addAuthorization, EMPTY_AUTHORIZATIONS, normalizeFingerprint, parseAuthorizations, removeAuthorization, type AuthorizationEntry, type NewEntry } from '../git/authorizations.js';
 import { loadKeyring } from '../git/keyring.js';
-import { configured, keyringBranch, openRepository, type GitIO } from '../git/cli.js';
+import { configured, keyringBranch, openRepository, recordIntroductionConfig, type GitIO } from '../git/cli.js';
 import { installHooks, keytoolProgram } from '../git/hooks.js';
 import { GitError, type Repository } from '../git/objects.js';
 import { formatFingerprint, hex } from '../git/openpgp/index.js';
@@ -18,6 +18,11 @@ import { checkPush, parsePushLines } from './prepush.js';
 import { addToKeyring, commitAuthorizations, ensureIdentity } from './write.js';
 
 const shown = (fpr: string) => formatFingerprint(Buffer.from(fpr, 'hex'));
+
+/** The `.guix-authorizations` entry for a committer: the key that signs, and its primary key when that is a subkey. */
+function authorizationOf(key: CommitterKey, name: string | undefined): NewEntry {
+  return { fingerprint: shown(key.signing), name, primary: key.signing !== key.primary ? shown(key.primary) : undefined };
+}
 
 /** Run `body` on the repository; git failures become errors in words. */
 async function withRepository<T>(io: GitIO, repository: string | undefined, body: (repo: Repository) => Promise<T>): Promise<T> {
@@ -45,11 +50,8 @@ function collectKeys(io: GitIO, fprs: string[], files: string[]): CommitterKey[]
 
 /** Record the introduction for `branch` as `keytool git authenticate` does, and install the hooks. */
 async function recordIntroduction(io: GitIO, repo: Repository, branch: string | undefined, intro: Introduction, keyring: string): Promise<void> {
-  // In the generic section, as Guix and `keytool git authenticate` record it.
   if ((await configured(repo, branch, 'introduction-commit')) !== undefined) return;
-  await repo.setConfig('guix.authentication.introduction-commit', intro.commit);
-  await repo.setConfig('guix.authentication.introduction-signer', intro.signer);
-  await repo.setConfig('guix.authentication.keyring', keyring);
+  await recordIntroductionConfig(repo, intro.commit, intro.signer, keyring);
   const hooksDir = path.join(repo.commonDir, 'hooks');
   if (!installHooks(hooksDir, keytoolProgram(io.env))) {
     io.stderr.write(`keytool: warning: not overriding the existing hooks in ${displayable(hooksDir)}; for the pre-push check, call \`keytool git pre-push "$@"\` from your pre-push hook\n`);
@@ -89,7 +91,7 @@ export async function channelInit(io: GitIO, a: ChannelInitArgs): Promise<number
     const ring = await addToKeyring(repo, keyring, named, io.env);
     let text = EMPTY_AUTHORIZATIONS;
     for (const { key, name } of named) {
-      text = addAuthorization(text, { fingerprint: shown(key.signing), name, primary: key.signing !== key.primary ? shown(key.primary) : undefined }, AUTHORIZATIONS_FILE);
+      text = addAuthorization(text, authorizationOf(key, name), AUTHORIZATIONS_FILE);
     }
     const made = await commitAuthorizations(repo, { text, signWith: signer.primary, message: 'Introduce .guix-authorizations.', keyring, introduction: true, env: io.env });
     writeFileAtomic(file, Buffer.from(text, 'utf8'), { mode: 0o644 });
@@ -180,7 +182,7 @@ export async function committer(io: GitIO, a: CommitterArgs): Promise<number> {
       const key = a.keyFile !== undefined ? keyFromFile(path.resolve(io.cwd, a.keyFile), io.env) : keyFromGpg(a.fingerprint!, io.env);
       const name = committerName(key, a.name);
       // Checked before anything is written: the fingerprint must not be listed yet.
-      text = addAuthorization(before, { fingerprint: shown(key.signing), name, primary: key.signing !== key.primary ? shown(key.primary) : undefined }, file);
+      text = addAuthorization(before, authorizationOf(key, name), file);
       const ring = await addToKeyring(repo, keyring, [{ key, name }], io.env);
       for (const f of ring.files) io.stderr.write(`keytool: ${ring.unchanged ? 'already had' : f.replaced ? 'updated' : 'added'} ${displayable(f.name)} on the keyring branch '${displayable(keyring)}'\n`);
       what = `Authorize ${name ?? shown(key.signing)}.`;

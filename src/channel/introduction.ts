@@ -4,12 +4,11 @@
 // oldest first; the first whose signature checks and whose signer the file it adds authorizes.
 import { displayable, excerpt } from '../display.js';
 import { KeytoolError } from '../errors.js';
-import { AUTHORIZATIONS_FILE, AuthenticationError, Checker, authenticateRepository } from '../git/authenticate.js';
+import { AUTHORIZATIONS_FILE, AuthenticationError, Checker, authenticateRepository, keyringChecker } from '../git/authenticate.js';
 import { readAuthorizations } from '../git/authorizations.js';
 import { writeString } from '../git/scheme.js';
 import { formatFingerprint, hex } from '../git/openpgp/index.js';
 import { objectNotFound, type Repository } from '../git/objects.js';
-import { loadKeyring } from '../git/keyring.js';
 
 export interface Introduction {
   commit: string;
@@ -50,7 +49,7 @@ export async function findIntroduction(repo: Repository, end: string, keyring: s
   const out = (await repo.git(['log', '--format=%H %P', '--diff-filter=A', '--full-history', '--reverse', '--topo-order', end, '--', AUTHORIZATIONS_FILE])).stdout.toString('latin1');
   const candidates = out.split('\n').filter(Boolean).map((l) => l.split(' ')).filter((ids) => ids.length <= 2).map((ids) => ids[0]!);
   if (candidates.length === 0) throw new KeytoolError(`no commit in the history of ${end} adds '${AUTHORIZATIONS_FILE}': this is not an authenticated channel yet (start one with \`keytool git channel init\`)`);
-  const checker = new Checker(repo, loadKeyring(repo, keyring), new Map(), []);
+  const checker = keyringChecker(repo, keyring);
   const refused: string[] = [];
   for (const id of candidates) {
     const { reason, signer } = await whyNotIntroduction(repo, checker, id);
@@ -60,10 +59,13 @@ export async function findIntroduction(repo: Repository, end: string, keyring: s
   throw new KeytoolError(`no valid introduction in the history of ${end}: ${refused.map((r) => excerpt(r, 300)).join('; ')}`);
 }
 
-/** Authenticate `end` from the introduction, without the cache; the error when it fails. */
-export async function checkFromIntroduction(repo: Repository, intro: Introduction, end: string, keyring: string): Promise<AuthenticationError | undefined> {
+/**
+ * Authenticate `end` from the introduction, without the cache, taking `authenticCommits` (and
+ * their ancestors) as already checked; the error when it fails.
+ */
+export async function checkFromIntroduction(repo: Repository, intro: Introduction, end: string, keyring: string, authenticCommits?: string[]): Promise<AuthenticationError | undefined> {
   try {
-    await authenticateRepository({ repository: repo, start: intro.commit, signer: Buffer.from(intro.signer.replace(/\s+/g, ''), 'hex'), end, keyringReference: keyring, workers: 0 });
+    await authenticateRepository({ repository: repo, start: intro.commit, signer: Buffer.from(intro.signer.replace(/\s+/g, ''), 'hex'), end, keyringReference: keyring, authenticCommits, workers: 0 });
     return undefined;
   } catch (e) {
     if (e instanceof AuthenticationError) return e;
@@ -78,7 +80,7 @@ export interface ChannelForm {
 }
 
 /** The `channel` form for channels.scm, with the introduction. */
-export function channelForm(intro: Introduction, c: ChannelForm): string {
+function channelForm(intro: Introduction, c: ChannelForm): string {
   const symbol = /^[a-z0-9][a-z0-9+._-]*$/i.test(c.name) ? c.name : 'my-channel';
   return [
     '(channel',

@@ -3,11 +3,11 @@
 // when one fails, say which commit, which key signed it, which `.guix-authorizations` lacked it,
 // and what to do about it.
 import { displayable, excerpt } from '../display.js';
-import { AUTHORIZATIONS_FILE, AuthenticationError, Checker, authenticateRepository } from '../git/authenticate.js';
+import { AUTHORIZATIONS_FILE, AuthenticationError, keyringChecker } from '../git/authenticate.js';
 import { readAuthorizations } from '../git/authorizations.js';
 import { formatFingerprint, hex, readSignature } from '../git/openpgp/index.js';
 import type { Repository } from '../git/objects.js';
-import { loadKeyring } from '../git/keyring.js';
+import { checkFromIntroduction, type Introduction } from './introduction.js';
 
 const ZERO = /^0+$/;
 
@@ -48,7 +48,7 @@ function issuerOf(signature: string | undefined): string | undefined {
 }
 
 /** Words for a failure: the commit, its signer, the files that lack it, and what to do. */
-export async function explainFailure(repo: Repository, e: AuthenticationError, keyring: string): Promise<string> {
+async function explainFailure(repo: Repository, e: AuthenticationError, keyring: string): Promise<string> {
   const lines = [e.message];
   const id = e.commit;
   if (!id) return lines.join('\n');
@@ -62,7 +62,7 @@ export async function explainFailure(repo: Repository, e: AuthenticationError, k
   } else if (/is missing$/.test(e.message)) {
     todo.push(`add the signer's key to the keyring branch '${displayable(keyring)}': \`keytool git committer add ${issuer ? `"${issuer}"` : 'FPR'}\` (then push that branch too)`);
   } else if (/not signed by an authorized key/.test(e.message)) {
-    const checker = new Checker(repo, loadKeyring(repo, keyring), new Map(), []);
+    const checker = keyringChecker(repo, keyring);
     const key = (await checker.signingKey(commit, false)).fingerprint;
     const lacking: string[] = [];
     const having: string[] = [];
@@ -97,7 +97,7 @@ export interface PrePushResult {
  * ref, and the remote-tracking branches of `remote`. The keyring branch, deletions, and refs
  * that are not branches are skipped, like tags.
  */
-export async function checkPush(repo: Repository, o: { refs: PushedRef[]; remote?: string; keyring: string; introduction: (branch: string) => Promise<{ commit: string; signer: string } | undefined> }): Promise<PrePushResult> {
+export async function checkPush(repo: Repository, o: { refs: PushedRef[]; remote?: string; keyring: string; introduction: (branch: string) => Promise<Introduction | undefined> }): Promise<PrePushResult> {
   const result: PrePushResult = { failures: [], notes: [] };
   let remoteTips: string[] = [];
   if (o.remote && !o.remote.includes('/') && !o.remote.startsWith('-')) {
@@ -115,20 +115,8 @@ export async function checkPush(repo: Repository, o: { refs: PushedRef[]; remote
     }
     const known = [...remoteTips];
     if (!ZERO.test(ref.remoteOid) && (await repo.lookups.get(ref.remoteOid))?.type === 'commit') known.push(ref.remoteOid);
-    try {
-      await authenticateRepository({
-        repository: repo,
-        start: intro.commit,
-        signer: Buffer.from(intro.signer.replace(/\s+/g, ''), 'hex'),
-        end: ref.localOid,
-        keyringReference: o.keyring,
-        authenticCommits: known,
-        workers: 0,
-      });
-    } catch (e) {
-      if (!(e instanceof AuthenticationError)) throw e;
-      result.failures.push({ ref, message: await explainFailure(repo, e, o.keyring) });
-    }
+    const failure = await checkFromIntroduction(repo, intro, ref.localOid, o.keyring, known);
+    if (failure) result.failures.push({ ref, message: await explainFailure(repo, failure, o.keyring) });
   }
   return result;
 }

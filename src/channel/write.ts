@@ -4,12 +4,11 @@
 // a `.guix-authorizations` commit that is checked before the branch moves to it.
 import { KeytoolError } from '../errors.js';
 import { displayable } from '../display.js';
-import { AUTHORIZATIONS_FILE, Checker } from '../git/authenticate.js';
+import { AUTHORIZATIONS_FILE, keyringChecker } from '../git/authenticate.js';
 import { readAuthorizations } from '../git/authorizations.js';
 import { formatFingerprint, hex, Keyring } from '../git/openpgp/index.js';
 import { objectNotFound, type Repository } from '../git/objects.js';
 import type { CommitterKey } from './keys.js';
-import { loadKeyring } from '../git/keyring.js';
 
 const ZERO = '0000000000000000000000000000000000000000';
 
@@ -46,11 +45,6 @@ export async function ensureIdentity(repo: Repository, env: NodeJS.ProcessEnv): 
   }
 }
 
-/** The commit a branch points to, or undefined when it does not exist. */
-export async function branchTip(repo: Repository, branch: string): Promise<string | undefined> {
-  return (await repo.resolveCommit(`refs/heads/${branch}`)) ?? undefined;
-}
-
 /** A keyring file name: the committer's name made safe, and the primary key's last 16 digits. */
 function keyFileName(key: CommitterKey, name: string | undefined): string {
   const base = (name ?? '').normalize('NFKD').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '').toLowerCase();
@@ -81,7 +75,7 @@ export interface KeyringUpdate {
  * file. Nothing is ever deleted. The branch moves only if it still points where it was read.
  */
 export async function addToKeyring(repo: Repository, branch: string, keys: { key: CommitterKey; name?: string }[], env: NodeJS.ProcessEnv): Promise<KeyringUpdate> {
-  const old = await branchTip(repo, branch);
+  const old = (await repo.resolveCommit(`refs/heads/${branch}`)) ?? undefined;
   let entries: TreeEntry[] = [];
   if (old) entries = await treeEntries(repo, `${old}^{tree}`);
   const files: KeyringUpdate['files'] = [];
@@ -131,7 +125,7 @@ export async function commitAuthorizations(repo: Repository, o: { text: string; 
   const args = ['commit-tree', tree, ...(head ? ['-p', head] : []), `-S${o.signWith}`, '-m', o.message];
   const commit = (await repo.git(args, { env: o.env })).stdout.toString('latin1').trim();
 
-  const checker = new Checker(repo, loadKeyring(repo, o.keyring), new Map(), []);
+  const checker = keyringChecker(repo, o.keyring);
   const signed = await checker.signingKey(await repo.readCommit(commit), true);
   const signer = formatFingerprint(signed.fingerprint);
   const authorized = o.introduction ? new Set(readAuthorizations(o.text)) : await checker.authorizedKeys(head ? [head] : []);

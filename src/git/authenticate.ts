@@ -239,6 +239,11 @@ export class Checker {
   }
 }
 
+/** A Checker for single commits outside a run (channel tools): no walked parents, no historical authorizations. */
+export function keyringChecker(repo: Repository, keyringReference: string): Checker {
+  return new Checker(repo, loadKeyring(repo, keyringReference), new Map(), []);
+}
+
 /**
  * The walk (git rev-list) and the commit object must agree on the parents: the walk decides
  * which commits are checked, the object is what was signed. They differ in a shallow clone or

@@ -58,6 +58,13 @@ export async function configured(repo: Repository, branch: string | undefined, k
   return repo.config(`guix.authentication.${key}`);
 }
 
+/** Record an introduction and its keyring branch in the generic section, which `configured` (and Guix) read back for any branch. */
+export async function recordIntroductionConfig(repo: Repository, commit: string, signer: string, keyring: string): Promise<void> {
+  await repo.setConfig('guix.authentication.introduction-commit', commit);
+  await repo.setConfig('guix.authentication.introduction-signer', signer);
+  await repo.setConfig('guix.authentication.keyring', keyring);
+}
+
 class Progress {
   private last = -1;
   constructor(private readonly stream: GitIO['stderr'], private readonly total: number) {}
@@ -145,9 +152,7 @@ export async function gitAuthenticate(io: GitIO, a: AuthenticateArgs): Promise<n
     // Recorded in the generic section, read back for any branch (as Guix does); a repository
     // with both values configured already is left as it is.
     if ((await configured(repo, branch, 'introduction-commit')) === undefined || (await configured(repo, branch, 'introduction-signer')) === undefined) {
-      await repo.setConfig('guix.authentication.introduction-commit', start);
-      await repo.setConfig('guix.authentication.introduction-signer', signerArg);
-      await repo.setConfig('guix.authentication.keyring', keyringReference);
+      await recordIntroductionConfig(repo, start, signerArg, keyringReference);
       info('introduction and keyring recorded in repository configuration file');
       const hooksDir = path.join(repo.commonDir, 'hooks');
       const hooks = `'${displayable(path.join(hooksDir, 'pre-push'))}' and '${displayable(path.join(hooksDir, 'post-merge'))}'`;

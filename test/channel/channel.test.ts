@@ -5,13 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { KEYTOOL, assertBuilt } from '../cli/support/run.js';
+import { assertBuilt, keytool } from '../cli/support/run.js';
 import { authorizations, TestRepo, type TestKey } from '../git/support/repo.js';
 import { fmt } from '../git/support/run.js';
 
+/** keytool run in the repository, with its keys and git identity. */
 function kt(r: TestRepo, args: string[], input?: string) {
-  const p = spawnSync(KEYTOOL, args, { cwd: r.dir, env: { ...r.env, NO_COLOR: '1' }, input, encoding: 'utf8' });
-  return { status: p.status, stdout: p.stdout, stderr: p.stderr };
+  return keytool(args, { cwd: r.dir, env: r.env, input });
 }
 
 /** The values printed after "commit:" and "signer:". */
@@ -117,9 +117,9 @@ describe('keytool git channel init', () => {
 
   it('asks for a name and address before writing anything when git has none', () => {
     const r = repo();
-    const env = { ...r.env, NO_COLOR: '1', GIT_AUTHOR_NAME: undefined, GIT_AUTHOR_EMAIL: undefined, GIT_COMMITTER_NAME: undefined, GIT_COMMITTER_EMAIL: undefined, EMAIL: undefined };
+    const env = { ...r.env, GIT_AUTHOR_NAME: undefined, GIT_AUTHOR_EMAIL: undefined, GIT_COMMITTER_NAME: undefined, GIT_COMMITTER_EMAIL: undefined, EMAIL: undefined };
     r.git(['config', 'user.useConfigOnly', 'true']);
-    const p = spawnSync(KEYTOOL, ['git', 'channel', 'init', '--key', alice.primary], { cwd: r.dir, env, encoding: 'utf8' });
+    const p = keytool(['git', 'channel', 'init', '--key', alice.primary], { cwd: r.dir, env });
     expect(p.status).toBe(1);
     expect(p.stderr).toContain('git does not know your name and email address');
     expect(r.git(['for-each-ref'])).toBe('');

@@ -5,6 +5,7 @@ import { gitIo, repositoryOption } from './git.js';
 const keyringOption = () => Option.String('-k,--keyring', { description: 'keyring branch (default: configured, else "keyring")' });
 const channelNameOption = () => Option.String('--name', { description: 'channel name in the printed `channel` form (default: the directory name)' });
 const urlOption = () => Option.String('--url', { description: 'channel URL in the printed `channel` form (default: remote.origin.url)' });
+const jsonOption = () => Option.Boolean('--json', false, { description: 'print the introduction as JSON' });
 
 export class GitChannelInitCommand extends Command {
   static override paths = [['git', 'channel', 'init']];
@@ -29,7 +30,7 @@ export class GitChannelInitCommand extends Command {
   keyring = keyringOption();
   name = channelNameOption();
   url = urlOption();
-  json = Option.Boolean('--json', false, { description: 'print the introduction as JSON' });
+  json = jsonOption();
 
   async execute(): Promise<number> {
     const { channelInit } = await import('../../channel/cli.js');
@@ -56,7 +57,7 @@ export class GitChannelIntroductionCommand extends Command {
   keyring = keyringOption();
   name = channelNameOption();
   url = urlOption();
-  json = Option.Boolean('--json', false, { description: 'print the introduction as JSON' });
+  json = jsonOption();
   commit = Option.String({ required: false, name: 'COMMIT' });
 
   async execute(): Promise<number> {
