@@ -13,6 +13,7 @@ import { readFileBytes } from '../fsutil/read.js';
 import { fileError } from '../fsutil/problem.js';
 import { withLock } from '../fsutil/lock.js';
 import { aclKeys, printAcl } from './acl.js';
+import { displayable } from '../display.js';
 
 export interface AclSnapshot {
   /** The authorized public keys, in file order. */
@@ -50,11 +51,11 @@ export function readPublicKeyFile(file: string): SexpList {
   try {
     sexp = parseSexp(readFileBytes(file, 'the public key'));
   } catch (e) {
-    if (e instanceof SexpError) throw new KeytoolError(`${file}: failed to read public key: ${e.message}`);
+    if (e instanceof SexpError) throw new KeytoolError(`${displayable(file)}: failed to read public key: ${e.message}`);
     throw e;
   }
   if (!isList(sexp) || !isAtom(sexp.items[0]) || atomText(sexp.items[0]) !== 'public-key') {
-    throw new KeytoolError(`${file}: s-expression does not denote a public key`);
+    throw new KeytoolError(`${displayable(file)}: s-expression does not denote a public key`);
   }
   return sexp;
 }

@@ -13,6 +13,7 @@ import { loadAcl, readPublicKeyFile, type AclSnapshot } from '../acl/store.js';
 import { describeKey } from '../keys/describe.js';
 import { parseAnyKey, parsePublicKey, readInputFile, type KeyInput } from '../keys/read.js';
 import type { CommandIo, OutputIo } from './base.js';
+import { displayable } from '../display.js';
 
 const STORE_PREFIX = '/gnu/store/';
 
@@ -140,12 +141,12 @@ function oneLineKey(key: SexpList): string {
 
 /** `keytool acl export`: the ACL as the Scheme list guix-configuration's authorized-keys takes. */
 export async function exportAclScheme(io: CommandIo): Promise<number> {
-  if (!existsSync(io.paths.dir)) throw new KeytoolError(`configuration directory ${io.paths.dir} does not exist (is Guix installed? see --config-dir)`);
+  if (!existsSync(io.paths.dir)) throw new KeytoolError(`configuration directory ${displayable(io.paths.dir)} does not exist (is Guix installed? see --config-dir)`);
   const { aclToScheme } = await import('../acl/scheme-export.js');
   const acl = loadAcl(io.paths, { create: false });
   const local = localKey(io);
   const labels = loadLabels(io.paths);
-  if (!acl.exists) io.err(`keytool: ${io.paths.acl} does not exist yet; exporting what Guix would create it with${local ? " (this machine's key)" : ' (no key)'}\n`);
+  if (!acl.exists) io.err(`keytool: ${displayable(io.paths.acl)} does not exist yet; exporting what Guix would create it with${local ? " (this machine's key)" : ' (no key)'}\n`);
   const keys = aclOrLocal(acl, local).map((k) => {
     const fingerprint = describeKey(k).fingerprint;
     return { text: oneLineKey(k), fingerprint, label: keyLabel(labels, fingerprint, isLocal(k, local)) };

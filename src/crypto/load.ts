@@ -23,7 +23,7 @@ function readKeyFile(file: string, what: string): Uint8Array {
   } catch (e) {
     throw new KeytoolError(`cannot read the ${what} ${displayable(file)}: ${fileProblem(e, file)}`);
   }
-  if (bytes.length > MAX_KEY_FILE) throw new KeytoolError(`the ${what} ${file} is too large to be a key (${bytes.length} bytes)`);
+  if (bytes.length > MAX_KEY_FILE) throw new KeytoolError(`the ${what} ${displayable(file)} is too large to be a key (${bytes.length} bytes)`);
   return bytes;
 }
 
