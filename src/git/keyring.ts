@@ -12,7 +12,8 @@ export async function keyringCommit(repo: Repository, reference: string): Promis
     if (id) return id;
   }
   // libgit2's words (Guix looks the branch up with BRANCH-ALL: local, then remote-tracking).
-  throw new GitError(`cannot locate remote-tracking branch '${excerpt(reference)}'`);
+  // Whole, as Guix prints it, up to the length of a path (a ref is a file name under .git).
+  throw new GitError(`cannot locate remote-tracking branch '${excerpt(reference, 4096)}'`);
 }
 
 export async function loadKeyring(repo: Repository, reference: string): Promise<Keyring> {
