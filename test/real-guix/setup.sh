@@ -13,7 +13,7 @@
 # minutes the first time.
 #
 # COMMAND runs inside `unshare --mount --pid --fork`: every mount made here (proc, /dev, the
-# checkout bind-mounted READ-ONLY at /opt/guix-keytool in the root) exists only in that
+# checkout's entries bind-mounted READ-ONLY at /opt/guix-keytool in the root) exists only in that
 # namespace, and every process started in it (daemons, helpers, vitest) dies with it, even if
 # this script is killed with SIGKILL. On the way out the script also stops the processes the
 # tests recorded in $GUIX_KEYTOOL_PIDS, sweeps the rest of its namespace and unmounts.
@@ -188,8 +188,19 @@ say "root ready in $(($(date +%s) - start)) s"
 
 mount_at "$root/proc" -t proc proc
 mount_at "$root/dev" --rbind /dev
-mount_at "$root$checkout_in_root" --bind "$checkout"
-mount -o remount,bind,ro "$root$checkout_in_root"
+# The checkout, read-only, readable by the root's guix-daemon user too: its top directory may be
+# private (a clone made in `mktemp -d` is 0700), so /opt/guix-keytool is a directory of our own
+# (a tmpfs, 0755) with each entry of the checkout bound into it.
+mount_at "$root$checkout_in_root" -t tmpfs -o mode=0755 keytool-checkout
+for entry in "$checkout"/* "$checkout"/.[!.]*; do
+  [ -e "$entry" ] || continue
+  target=$root$checkout_in_root/${entry##*/}
+  if [ -d "$entry" ]; then mkdir "$target"; else : > "$target"; fi
+  mount --bind "$entry" "$target"
+  mount -o remount,bind,ro "$target"
+  mounted+=("$target")
+done
+mount -o remount,ro "$root$checkout_in_root"
 mkdir -p "$root/tmp/real-guix"
 pids_file="$root/tmp/real-guix/pids"
 : > "$pids_file"
