@@ -12,8 +12,11 @@ import { KeytoolError } from '../../src/errors.js';
 import { fileBackend } from '../../src/tui/backend.js';
 import { assertBuilt, canRunAsNobody, EXAMPLE, isRoot, keytool, NOBODY, scratch, snapshot } from './support/run.js';
 
-const why = !isRoot ? 'needs root to mount a small tmpfs' : !canRunAsNobody ? 'nobody cannot reach the checkout' : '';
+const why = !isRoot ? 'needs root to mount a small tmpfs' : '';
 if (why) console.warn(`test/cli/partial-writes.test.ts skipped: ${why}`);
+// The 'not writable' case runs as nobody, who must be able to reach the checkout (a clone in a
+// private directory such as mktemp -d makes is out of reach): only that case is left out then.
+if (!why && !canRunAsNobody) console.warn("test/cli/partial-writes.test.ts: the 'not writable' cases skipped: nobody cannot reach the checkout");
 
 let mnt = '';
 const PAGE = 4096;
@@ -110,7 +113,7 @@ afterAll(() => {
   if (mnt && existsSync(mnt)) spawnSync('umount', [mnt]);
 });
 
-const FAILURES: Failure[] = ['full', 'nearly full', 'read-only', 'not writable'];
+const FAILURES: Failure[] = ['full', 'nearly full', 'read-only', ...(canRunAsNobody ? ['not writable' as const] : [])];
 
 describe.skipIf(Boolean(why))('a write that fails part way leaves every old file and says why', () => {
   it.each(FAILURES)('authorize (with a label): %s', (failure) => {
