@@ -1,7 +1,8 @@
 // The ACL on disk: `<config dir>/acl`, read and validated, created from the local public key when
 // missing (as Guix's `current-acl` does). Writers (authorize, deauthorize, the editor) go through
 // `updateAcl`, which holds the ACL lock and writes atomically.
-import { createHash } from 'node:crypto';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { ConfigPaths } from '../config.js';
@@ -26,7 +27,8 @@ export interface AclSnapshot {
   isSymlink: boolean;
 }
 
-const digestOf = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+// noble's, not node:crypto's: see fingerprint.ts (an ACL is small, and noble hashes a MB in milliseconds).
+const digestOf = (bytes: Uint8Array): string => bytesToHex(sha256(bytes));
 
 /** Parse ACL bytes, with a message that says what is wrong. */
 export function parseAclBytes(bytes: Uint8Array, file: string): SexpList[] {
@@ -91,7 +93,17 @@ export function loadAcl(paths: ConfigPaths, options: { create?: boolean } = {}):
   }
   const acl = readAcl(paths, options.create !== false);
   if (!acl) return { keys: [], exists: false, digest: '', isSymlink };
-  return { keys: acl.keys, exists: true, digest: digestOf(acl.bytes), isSymlink: isSymlink && !acl.created };
+  // Hashed when asked: only writers compare digests, and `keytool list` need not hash the file.
+  let digest: string | undefined;
+  const bytes = acl.bytes;
+  return {
+    keys: acl.keys,
+    exists: true,
+    get digest() {
+      return (digest ??= digestOf(bytes));
+    },
+    isSymlink: isSymlink && !acl.created,
+  };
 }
 
 /** `loadAcl(paths).keys` without the digest and the symbolic-link test, which the helper never uses. */

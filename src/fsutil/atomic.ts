@@ -2,7 +2,9 @@
 // then rename it over the target. Readers see the old file or the new one, never a mix; on any
 // error the temporary file is removed and the target is untouched. A symbolic link at the target
 // is replaced, not followed (as Guix does).
-import { randomBytes } from 'node:crypto';
+// noble's randomBytes (crypto.getRandomValues at the call), not node:crypto's: that module costs a
+// sixth of a bare node start to load, paid by every command that might write (keytool list too).
+import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, fchmodSync, constants } from 'node:fs';
 import path from 'node:path';
 
@@ -16,7 +18,7 @@ export interface AtomicWriteOptions {
 export function writeFileAtomic(target: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): void {
   const mode = options.mode ?? 0o644;
   const dir = path.dirname(target);
-  const temp = path.join(dir, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = path.join(dir, `.${path.basename(target)}.${bytesToHex(randomBytes(6))}.tmp`);
   // O_EXCL: never reuse or follow someone else's file; 0600 until the content is complete.
   const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
   let renamed = false;
