@@ -3,25 +3,7 @@
 // ignores, test/cli/man.test.ts checks).
 import { Command, Option } from 'clipanion';
 import { configDir, configPaths, type ConfigPaths } from '../config.js';
-
-/** A command's streams and settings, for implementation modules outside the class. */
-export interface OutputIo {
-  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
-  out(text: string): void;
-  outBytes(bytes: Uint8Array): void;
-  err(text: string): void;
-  colourOut: boolean;
-}
-
-/** OutputIo and the configuration directory's paths. */
-export interface CommandIo extends OutputIo {
-  paths: ConfigPaths;
-}
-
-/** Colour only when the stream is a terminal and NO_COLOR is unset (clig.dev). */
-export function colourFor(stream: NodeJS.WritableStream, env: NodeJS.ProcessEnv): boolean {
-  return Boolean((stream as { isTTY?: boolean }).isTTY) && !env.NO_COLOR && env.TERM !== 'dumb';
-}
+import { colourFor, type CommandIo, type OutputIo } from './io.js';
 
 /** `--acl FILE`, for the commands that check signatures against an ACL. */
 export const aclOption = () => Option.String('--acl', { description: 'check against this ACL file instead of the configuration directory\'s' });

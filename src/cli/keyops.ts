@@ -12,7 +12,7 @@ import { checkLabel, labelFor, loadLabels } from '../acl/labels.js';
 import { loadAcl, readPublicKeyFile, type AclSnapshot } from '../acl/store.js';
 import { describeKey } from '../keys/describe.js';
 import { parseAnyKey, parsePublicKey, readInputFile, type KeyInput } from '../keys/read.js';
-import type { CommandIo, OutputIo } from './base.js';
+import type { CommandIo, OutputIo } from './io.js';
 import { displayable } from '../display.js';
 
 const STORE_PREFIX = '/gnu/store/';

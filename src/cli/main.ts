@@ -1,11 +1,10 @@
 // The keytool command line. clipanion parses; this wrapper fixes what clipanion does not do the
 // shell way: errors go to stderr, misuse exits 2, failures 1, and colour only on a terminal.
 import { Builtins, Cli, Command, UsageError, type BaseContext, type CommandClass } from 'clipanion';
-import { KeytoolError } from '../errors.js';
-import { BROKEN_PIPE_STATUS, exitQuietlyOnBrokenPipe, isBrokenPipe } from '../fsutil/broken-pipe.js';
-import { fileError, isSystemError, type FileAction } from '../fsutil/problem.js';
+import { exitQuietlyOnBrokenPipe } from '../fsutil/broken-pipe.js';
 import { VERSION } from '../version.js';
-import { colourFor } from './base.js';
+import { reportFailure } from './failure.js';
+import { colourFor } from './io.js';
 import { commands } from './commands/index.js';
 
 export interface RunContext {
@@ -104,12 +103,6 @@ function processRaw(cli: Cli, argv: string[], context: BaseContext): Command | u
 
 const HELP = new Set(['-h', '--help']);
 
-/** What a failed system call was doing to its file, for the last-resort message in run(). */
-const SYSCALL_ACTION: Record<string, FileAction> = {
-  open: 'open', read: 'read', stat: 'read', lstat: 'read', scandir: 'list', opendir: 'list',
-  write: 'write', rename: 'replace', mkdir: 'create', link: 'create', symlink: 'create', unlink: 'remove', rmdir: 'remove',
-};
-
 /**
  * What clipanion cannot answer by itself, answered before it parses: `help [COMMAND...]` is
  * `COMMAND... --help`; a group name (`nar`, `archive`...), with or without --help, lists that
@@ -205,26 +198,11 @@ export async function run(argv: string[], ctx: RunContext): Promise<number> {
   try {
     return (await command.validateAndExecute()) ?? 0;
   } catch (error) {
-    // Standard output's reader went away: nothing to say, and no one to say it to.
-    if (isBrokenPipe(error)) return BROKEN_PIPE_STATUS;
     if (error instanceof UsageError) {
       ctx.stderr.write(namePlaceholders(cli.error(error, { colored: colour, command })));
       return 2;
     }
-    if (error instanceof KeytoolError) {
-      ctx.stderr.write(`keytool: ${error.message}\n`);
-      return error.exitCode;
-    }
-    if (isSystemError(error) && error.path) {
-      // A file error no command put into words: still words, never an errno name.
-      ctx.stderr.write(`keytool: ${fileError(error, error.path, SYSCALL_ACTION[error.syscall ?? ''] ?? 'open').message}\n`);
-      if (ctx.env.KEYTOOL_DEBUG) ctx.stderr.write(`${error.stack ?? ''}\n`);
-      return 1;
-    }
-    const e = error as Error;
-    ctx.stderr.write(`keytool: internal error: ${e?.message ?? String(error)}\n`);
-    if (ctx.env.KEYTOOL_DEBUG) ctx.stderr.write(`${e?.stack ?? ''}\n`);
-    return 1;
+    return reportFailure(error, (text) => ctx.stderr.write(text), ctx.env);
   }
 }
 
