@@ -1,16 +1,21 @@
 // Builds what bin/keytool runs:
-//  - dist/cli/keytool.cjs: what bin/keytool starts, which answers --version alone and otherwise
-//    imports dist/cli/keytool.mjs: the CLI, ESM, split so heavy parts (ink/React) load only when used;
+//  - dist/cli/keytool.cjs: what bin/keytool starts, which answers --version alone, `list` and
+//    `show` in their everyday forms through dist/cli/quick.cjs (CommonJS, no clipanion), and
+//    otherwise imports dist/cli/keytool.mjs: the CLI, ESM, split so heavy parts (ink/React) load
+//    only when used;
 //  - dist/helper.cjs: the daemon helper, CommonJS, nothing but the protocol, keys and ACL;
+//  - dist/cli/quick.cache: the quick path's V8 code cache (src/cli/code-cache.ts; made by
+//    scripts/snapshot.mjs, like the helper's snapshot, which is also run at installation);
 //  - dist/helper.blob: a V8 start-up snapshot of the helper (see src/helper/snapshot.ts), so that
 //    `keytool authenticate` starts about as fast as bare node (made by scripts/snapshot.mjs, also
 //    run when the package is installed: the blob belongs to the node that made it).
 //  `npm pack` runs this first (prepack), so a package is complete whoever packs it.
 import { build } from 'esbuild';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { snapshot } from './snapshot.mjs';
+import { codeCache, snapshot } from './snapshot.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const finalDist = path.join(root, 'dist');
@@ -49,6 +54,27 @@ await build({
   target: 'node20',
   logLevel: 'warning',
 });
+await build({
+  entryPoints: [path.join(root, 'src/cli/quick.ts')],
+  outfile: path.join(dist, 'cli', 'quick.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  // Ties its code cache to this very bundle (src/cli/code-cache.ts).
+  footer: { js: `// build-id: ${randomBytes(16).toString('hex')}` },
+  logLevel: 'warning',
+});
+await build({
+  entryPoints: [path.join(root, 'src/cli/code-cache.ts')],
+  outfile: path.join(dist, 'cli', 'code-cache.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  logLevel: 'warning',
+});
+await codeCache(dist, path.join(root, 'keys-example'));
 
 const helperEntry = path.join(root, 'src/helper/entry.ts');
 if (existsSync(helperEntry)) {

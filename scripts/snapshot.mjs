@@ -1,8 +1,10 @@
-// The daemon helper's V8 start-up snapshot, dist/helper.blob, built from dist/helper-snapshot.cjs
-// by the node that will run it. A snapshot loads only in the exact node binary (version, V8
-// flags) that made it, so it is made on the machine that runs it, never shipped:
-//  - `npm run build` makes it in a checkout (scripts/build.mjs calls snapshot() below);
-//  - `npm pack` leaves it out of the package, and installing the package makes it (postinstall);
+// What belongs to the node that will run keytool: the daemon helper's V8 start-up snapshot,
+// dist/helper.blob, built from dist/helper-snapshot.cjs, and the code cache of `keytool list` and
+// `show` (codeCache() below). A snapshot loads only in the exact node binary (version, V8 flags)
+// that made it, and V8 refuses another's code cache, so both are made on the machine that runs
+// them, never shipped:
+//  - `npm run build` makes them in a checkout (scripts/build.mjs calls snapshot() and codeCache());
+//  - `npm pack` leaves them out of the package, and installing the package makes them (postinstall);
 //  - after upgrading node, or if the install ran with --ignore-scripts:
 //      npm rebuild -g guix-keytool      (or: node <package>/scripts/snapshot.mjs)
 // bin/keytool uses the snapshot only with the node recorded beside it (dist/helper.blob.node:
@@ -11,6 +13,7 @@
 // Run as a script it never fails an installation: without the snapshot keytool still works.
 import { execFileSync } from 'node:child_process';
 import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -46,14 +49,33 @@ export function snapshot(dir) {
   }
 }
 
+/**
+ * Make `dir`/cli/quick.cache, the V8 code cache of the quick path (`keytool list` and `show`:
+ * src/cli/quick.ts, src/cli/code-cache.ts), after a warm-up on the example keys in `examples`.
+ * Like the snapshot it belongs to this node: another node's V8 refuses it, and keytool then
+ * compiles the quick path as usual.
+ */
+export async function codeCache(dir, examples) {
+  const { makeCodeCache } = createRequire(import.meta.url)(path.join(dir, 'cli', 'code-cache.cjs'));
+  await makeCodeCache(path.join(dir, 'cli', 'quick.cjs'), (quick) => quick.warmUp(examples));
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist');
-  // In a fresh checkout (npm ci runs postinstall too) there is nothing to make it from yet.
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const dir = path.join(root, 'dist');
+  // In a fresh checkout (npm ci runs postinstall too) there is nothing to make them from yet.
   if (existsSync(path.join(dir, 'helper-snapshot.cjs'))) {
     try {
       snapshot(dir);
     } catch (e) {
       console.error(`guix-keytool: the helper's start-up snapshot was not built (${e.message.split('\n')[0]}); keytool authenticate uses its plain bundle, which works, only starts more slowly`);
+    }
+  }
+  if (existsSync(path.join(dir, 'cli', 'code-cache.cjs'))) {
+    try {
+      await codeCache(dir, path.join(root, 'keys-example'));
+    } catch (e) {
+      console.error(`guix-keytool: the code cache of keytool list and show was not made (${e.message.split('\n')[0]}); they work, only start more slowly`);
     }
   }
 }

@@ -36,6 +36,7 @@ describe('writing to a pipe whose reader has gone', () => {
     ['a group\'s list', ['nar', '--help']],
     ['the command list', ['help']],
     ['a command\'s text output', ['list', '--config-dir', path.join(root, 'keys-example')]],
+    ['a command\'s JSON output', ['show', '--json', path.join(root, 'keys-example', 'signing-key.pub')]],
     ['a byte stream', ['nar', 'pack', path.join(dir, 'tree')]],
     ['the helper\'s help (for a person; the daemon\'s replies go to fd 1 directly)', ['authenticate', '--help']],
   ])('%s ends quietly with 141', (_what, args) => {

@@ -1,8 +1,9 @@
 // The package as a user gets it: `npm pack` from a checkout that was never built (prepack must
 // build dist/), then `npm install -g --prefix` of the tarball into a temporary prefix, and the
 // installed commands run from there: help under both names, list, a sign/verify round trip through
-// the daemon helper, the man pages through MANPATH. The helper's start-up snapshot is never in
-// the package; installing builds it with the installing node, and `npm rebuild` builds it again.
+// the daemon helper, the man pages through MANPATH. The helper's start-up snapshot and the code
+// cache of `list` and `show` are never in the package; installing makes them with the installing
+// node, and `npm rebuild` makes them again.
 // The registry is asked only for what the npm cache lacks (--prefer-offline).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -52,6 +53,8 @@ describe.skipIf(!hasNpm)('the package installed with npm install -g --prefix', (
     expect(listing).toContain('package/dist/helper.cjs');
     expect(listing).toContain('package/man/guix-keytool.1');
     expect(listing.filter((f) => f.includes('helper.blob'))).toEqual([]);
+    expect(listing).toContain('package/dist/cli/quick.cjs');
+    expect(listing.filter((f) => f.endsWith('.cache'))).toEqual([]);
   });
 
   it('answers --help under both names, each naming itself', () => {
@@ -64,14 +67,30 @@ describe.skipIf(!hasNpm)('the package installed with npm install -g --prefix', (
     }
   });
 
-  it('lists the keys of a configuration directory', () => {
+  /** `keytool list` from the installation; and whether V8 takes the quick path's code cache there. */
+  const listKeys = () => {
     const dir = path.join(root, 'guix-list');
+    rmSync(dir, { recursive: true, force: true });
     cpSync(path.join(REPO, 'keys-example'), dir, { recursive: true });
     const r = spawnSync(path.join(prefix, 'bin/guix-keytool'), ['list', '--config-dir', dir], { encoding: 'utf8', env: env() });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('bordeaux.guix.gnu.org');
     expect(r.stdout).toContain('52df a234 d73f 7e27');
+    const cli = path.join(installed(), 'dist', 'cli');
+    const load = `console.log(require(${JSON.stringify(path.join(cli, 'code-cache.cjs'))}).loadWithCodeCache(${JSON.stringify(path.join(cli, 'quick.cjs'))}).cached)`;
+    return { cached: execFileSync(process.execPath, ['-e', load], { encoding: 'utf8' }).trim() === 'true' };
+  };
+
+  it('lists the keys of a configuration directory, from the code cache the installation made', () => {
+    expect(listKeys()).toEqual({ cached: true });
+  });
+
+  it('lists them without that cache too; npm rebuild makes it again', () => {
+    rmSync(path.join(installed(), 'dist', 'cli', 'quick.cache'));
+    expect(listKeys()).toEqual({ cached: false });
+    npm(['rebuild', '-g', '--prefix', prefix, 'guix-keytool'], root);
+    expect(listKeys()).toEqual({ cached: true });
   });
 
   /** Sign a hash, then verify the signature, through the installed `keytool authenticate`. */
