@@ -5,7 +5,7 @@
 // keyops.ts function, the same failure report; test/cli/quick.test.ts holds every form to what
 // clipanion makes of it). Anything else (help, a typo, `show -`, an option given twice) is left
 // to the CLI, which says what is wrong as it always has.
-import { fstatSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { configDir, configPaths } from '../config.js';
 import { BROKEN_PIPE_STATUS, exitQuietlyOnBrokenPipe, isBrokenPipe } from '../fsutil/broken-pipe.js';
 import { fdWriter } from '../fsutil/fd-writer.js';
@@ -140,17 +140,25 @@ export async function warmUp(examples: string): Promise<void> {
   const files = ['signing-key', 'p256/signing-key', 'rsa/signing-key'].flatMap((k) => [`${k}.pub`, `${k}.sec`]);
   const forms = [['list'], ['list', '--json'], ...files.flatMap((f) => [['show', f], ['show', '--json', f]])];
   let said = '';
-  const sys: QuickSystem = {
-    out: () => {},
-    err: (text) => {
-      said += text;
-    },
-    stdin: undefined as never,
-    stdoutIsTTY: false,
-    env: { GUIX_CONFIGURATION_DIRECTORY: examples },
-  };
-  for (const argv of forms) {
-    const form = quickForm(argv.map((a) => (a.endsWith('.pub') || a.endsWith('.sec') ? `${examples}/${a}` : a)))!;
-    if ((await runQuick(form, sys)) !== 0) throw new Error(`keytool ${argv.join(' ')} failed in ${examples}: ${said.trim()}`);
+  // Output to /dev/null through the same writer and terminal test as a real run.
+  const devNull = openSync('/dev/null', 'w');
+  try {
+    const sys: QuickSystem = {
+      out: fdWriter(devNull, () => {
+        throw new Error('/dev/null would block');
+      }),
+      err: (text) => {
+        said += text;
+      },
+      stdin: undefined as never,
+      stdoutIsTTY: isTerminal(devNull),
+      env: { GUIX_CONFIGURATION_DIRECTORY: examples },
+    };
+    for (const argv of forms) {
+      const form = quickForm(argv.map((a) => (a.endsWith('.pub') || a.endsWith('.sec') ? `${examples}/${a}` : a)))!;
+      if ((await runQuick(form, sys)) !== 0) throw new Error(`keytool ${argv.join(' ')} failed in ${examples}: ${said.trim()}`);
+    }
+  } finally {
+    closeSync(devNull);
   }
 }
