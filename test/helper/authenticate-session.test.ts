@@ -2,7 +2,7 @@
 // well-formed replies, as many as the reader sees requests, never a crash, exit 0 at end of input),
 // a 2000-request lock-step session, a non-blocking stdin, and a helper bundle free of the CLI.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fc } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -191,6 +191,36 @@ describe('the launcher', () => {
     symlinkSync(path.join(root, 'bin', 'keytool'), link);
     const r = spawnSync(link, ['authenticate'], { env: { PATH: '/nonexistent', GUIX_CONFIGURATION_DIRECTORY: config.dir }, input: requestBytes('verify', readSig(ED)) });
     expect([r.status, r.stdout.toString('latin1'), r.stderr.toString('latin1')]).toEqual([0, `0 64:${keys[ED]!.signatures[0]!.hash}`, '']);
+  });
+
+  it('finds its package through npm\'s layout without readlink, and never takes another copy found there', () => {
+    const root = builtRoot();
+    const prefixOf = (name: string, packageDir: (dir: string) => void) => {
+      const prefix = mkdtempSync(path.join(config.dir, `${name}-`));
+      mkdirSync(path.join(prefix, 'bin'));
+      mkdirSync(path.join(prefix, 'lib', 'node_modules'), { recursive: true });
+      packageDir(path.join(prefix, 'lib', 'node_modules', 'guix-keytool'));
+      return prefix;
+    };
+    // A readlink that leaves a mark and fails, first in PATH.
+    const tools = mkdtempSync(path.join(config.dir, 'tools-'));
+    const mark = path.join(tools, 'readlink-ran');
+    writeFileSync(path.join(tools, 'readlink'), `#!/bin/sh\n: > '${mark}'\nexit 1\n`, { mode: 0o755 });
+    const env = { PATH: `${tools}:${process.env.PATH}`, KEYTOOL_NODE: process.execPath };
+    // npm's layout: PREFIX/bin/keytool -> ../lib/node_modules/guix-keytool/bin/keytool.
+    const npm = prefixOf('npm', (pkg) => symlinkSync(root, pkg));
+    symlinkSync('../lib/node_modules/guix-keytool/bin/keytool', path.join(npm, 'bin', 'keytool'));
+    expect(spawnSync(path.join(npm, 'bin', 'keytool'), ['--version'], { env, encoding: 'utf8' }).stdout).toMatch(/^keytool \(guix-keytool\)/);
+    expect(existsSync(mark)).toBe(false);
+    // A link elsewhere, with another copy where npm's layout would be: the link is followed.
+    const decoy = prefixOf('decoy', (pkg) => {
+      cpSync(path.join(root, 'bin'), path.join(pkg, 'bin'), { recursive: true });
+      mkdirSync(path.join(pkg, 'dist', 'cli'), { recursive: true });
+      writeFileSync(path.join(pkg, 'dist', 'cli', 'keytool.cjs'), 'console.log("the other copy")\n');
+    });
+    symlinkSync(path.join(root, 'bin', 'keytool'), path.join(decoy, 'bin', 'keytool'));
+    const r = spawnSync(path.join(decoy, 'bin', 'keytool'), ['--version'], { env: { PATH: process.env.PATH }, encoding: 'utf8' });
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, expect.stringMatching(/^keytool \(guix-keytool\)/), '']);
   });
 
   it('ignores NODE_OPTIONS and NODE_EXTRA_CA_CERTS from the daemon\'s environment (a V8 flag would make node refuse the snapshot, on stderr)', () => {
