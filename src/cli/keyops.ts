@@ -1,5 +1,8 @@
-// The key and ACL commands' work and output, loaded by the command classes on demand. The logic
-// lives in src/keys and src/acl; this module reads inputs, prints results and chooses exit codes.
+// The key and ACL commands' work and output, loaded by the command classes on demand (and by the
+// quick path, src/cli/quick.ts). The logic lives in src/keys and src/acl; this module reads
+// inputs, prints results and chooses exit codes. No dynamic import here: a bundle that has one
+// initializes every module it shares with its target lazily and keeps all of their code (noble's
+// SHA-512 tables built at load, for a `keytool list`); sign and verify are in signops.ts.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { KeytoolError } from '../errors.js';
@@ -9,6 +12,7 @@ import { advancedString, parseSexp, sexpEqual } from '../sexp/index.js';
 import { isAuthorized } from '../acl/acl.js';
 import { authorize, deauthorize, parseSelector } from '../acl/authorize.js';
 import { checkLabel, labelFor, loadLabels } from '../acl/labels.js';
+import { aclToScheme } from '../acl/scheme-export.js';
 import { loadAcl, readPublicKeyFile, type AclSnapshot } from '../acl/store.js';
 import { describeKey } from '../keys/describe.js';
 import { parseAnyKey, parsePublicKey, readInputFile, type KeyInput } from '../keys/read.js';
@@ -17,7 +21,7 @@ import { displayable } from '../display.js';
 
 const STORE_PREFIX = '/gnu/store/';
 
-async function readStdin(io: CommandIo, what: string): Promise<KeyInput> {
+export async function readStdin(io: OutputIo, what: string): Promise<KeyInput> {
   if (io.stdin.isTTY) io.err(`keytool: reading ${what} from standard input (end with Ctrl-D)\n`);
   const chunks: Buffer[] = [];
   for await (const c of io.stdin) chunks.push(typeof c === 'string' ? Buffer.from(c, 'latin1') : Buffer.from(c as Uint8Array));
@@ -38,7 +42,7 @@ function symlinkWarning(io: CommandIo, acl: string) {
 }
 
 /** This machine's public key, if readable (for the `this machine` label and --force checks). */
-function localKey(io: CommandIo): SexpList | undefined {
+export function localKey(io: CommandIo): SexpList | undefined {
   try {
     return readPublicKeyFile(io.paths.publicKey);
   } catch {
@@ -47,7 +51,7 @@ function localKey(io: CommandIo): SexpList | undefined {
 }
 
 /** The keys checked against: the ACL's or, while there is no ACL, this machine's key alone (as Guix creates it). */
-function aclOrLocal(acl: AclSnapshot, local: SexpList | undefined): SexpList[] {
+export function aclOrLocal(acl: AclSnapshot, local: SexpList | undefined): SexpList[] {
   return acl.exists ? acl.keys : local ? [local] : [];
 }
 
@@ -142,7 +146,6 @@ function oneLineKey(key: SexpList): string {
 /** `keytool acl export`: the ACL as the Scheme list guix-configuration's authorized-keys takes. */
 export async function exportAclScheme(io: CommandIo): Promise<number> {
   if (!existsSync(io.paths.dir)) throw new KeytoolError(`configuration directory ${displayable(io.paths.dir)} does not exist (is Guix installed? see --config-dir)`);
-  const { aclToScheme } = await import('../acl/scheme-export.js');
   const acl = loadAcl(io.paths, { create: false });
   const local = localKey(io);
   const labels = loadLabels(io.paths);
@@ -194,29 +197,5 @@ export async function showKey(io: CommandIo, file: string, json: boolean): Promi
   ];
   if (label) lines.push(['label', label]);
   for (const [k, v] of lines) io.out(`${`${k}:`.padEnd(13)}${v}\n`);
-  return 0;
-}
-
-export async function signArgs(io: OutputIo, keyFile: string, hash: string | undefined, file: string | undefined): Promise<number> {
-  if ((hash === undefined) === (file === undefined)) throw new KeytoolError('give either a HASH or --file FILE', 2);
-  const { parseHash, sha256File, signToText } = await import('../keys/sign.js');
-  const digest = file !== undefined ? sha256File(file) : parseHash(hash!);
-  const text = signToText(keyFile, digest, (line) => io.err(`keytool: warning: ${line}\n`));
-  io.outBytes(text); // Latin-1 bytes as they are, not re-encoded
-  return 0;
-}
-
-export async function verifyArgs(io: CommandIo, file: string | undefined, noAcl: boolean): Promise<number> {
-  const input = file === undefined || file === '-' ? await readStdin(io, 'a signature') : readInputFile(file);
-  if (input.bytes.length === 0) throw new KeytoolError(`${input.name}: empty, expected a signature`);
-  const acl = noAcl ? undefined : loadAcl(io.paths, { create: false });
-  const keys = acl && aclOrLocal(acl, acl.exists ? undefined : localKey(io));
-  const { verifyText } = await import('../keys/sign.js');
-  const r = verifyText(input.bytes, keys);
-  if (!r.ok) {
-    io.err(`keytool: ${input.name}: ${r.reason}\n`);
-    return 1;
-  }
-  io.out(`${r.hash}\n`);
   return 0;
 }

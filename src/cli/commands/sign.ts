@@ -21,7 +21,7 @@ export class SignCommand extends PlainCommand {
   hash = Option.String({ name: 'HASH', required: false });
 
   async execute(): Promise<number> {
-    const { signArgs } = await import('../keyops.js');
+    const { signArgs } = await import('../signops.js');
     return signArgs(this.io, this.key, this.hash, this.file);
   }
 }

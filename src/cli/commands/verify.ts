@@ -19,7 +19,7 @@ export class VerifyCommand extends KeytoolCommand {
   file = Option.String({ name: 'SIGNATURE-FILE', required: false });
 
   async execute(): Promise<number> {
-    const { verifyArgs } = await import('../keyops.js');
+    const { verifyArgs } = await import('../signops.js');
     return verifyArgs(this.io, this.file, this.noAcl);
   }
 }
