@@ -74,7 +74,7 @@ await build({
   target: 'node20',
   logLevel: 'warning',
 });
-await codeCache(dist, path.join(root, 'keys-example'));
+codeCache(dist, path.join(root, 'keys-example'));
 
 const helperEntry = path.join(root, 'src/helper/entry.ts');
 if (existsSync(helperEntry)) {

@@ -13,7 +13,6 @@
 // Run as a script it never fails an installation: without the snapshot keytool still works.
 import { execFileSync } from 'node:child_process';
 import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -49,15 +48,23 @@ export function snapshot(dir) {
   }
 }
 
+// The V8 flags of `keytool list`, `show` and `--version`: bin/keytool passes them (see there why
+// this one is safe for those commands).
+const QUICK_FLAGS = ['--no-rehash-snapshot'];
+
 /**
  * Make `dir`/cli/quick.cache, the V8 code cache of the quick path (`keytool list` and `show`:
  * src/cli/quick.ts, src/cli/code-cache.ts), after a warm-up on the example keys in `examples`.
  * Like the snapshot it belongs to this node: another node's V8 refuses it, and keytool then
  * compiles the quick path as usual.
  */
-export async function codeCache(dir, examples) {
-  const { makeCodeCache } = createRequire(import.meta.url)(path.join(dir, 'cli', 'code-cache.cjs'));
-  await makeCodeCache(path.join(dir, 'cli', 'quick.cjs'), (quick) => quick.warmUp(examples));
+export function codeCache(dir, examples) {
+  const [maker, quick] = [path.join(dir, 'cli', 'code-cache.cjs'), path.join(dir, 'cli', 'quick.cjs')].map((f) => JSON.stringify(f));
+  const script = `require(${maker}).makeCodeCache(${quick}, (q) => q.warmUp(${JSON.stringify(examples)}))
+    .catch((e) => { console.error(e.message); process.exit(1); });`;
+  // In a node of its own, under the flags bin/keytool runs the quick path with: V8 takes a code
+  // cache only under the flags it was made with.
+  execFileSync(process.execPath, [...QUICK_FLAGS, '-e', script], { stdio: ['ignore', 'inherit', 'pipe'] });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
@@ -73,9 +80,10 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   }
   if (existsSync(path.join(dir, 'cli', 'code-cache.cjs'))) {
     try {
-      await codeCache(dir, path.join(root, 'keys-example'));
+      codeCache(dir, path.join(root, 'keys-example'));
     } catch (e) {
-      console.error(`guix-keytool: the code cache of keytool list and show was not made (${e.message.split('\n')[0]}); they work, only start more slowly`);
+      const why = (e.stderr?.toString() || e.message).trim().split('\n')[0];
+      console.error(`guix-keytool: the code cache of keytool list and show was not made (${why}); they work, only start more slowly`);
     }
   }
 }

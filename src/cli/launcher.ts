@@ -34,5 +34,9 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
 
 /** dist/cli/quick.cjs, a bundle of its own, from its code cache (dist/cli/quick.cache) when it has one. */
 function quickPath(): typeof import('./quick.js') {
-  return loadWithCodeCache(path.join(__dirname, 'quick.cjs')).exports as unknown as typeof import('./quick.js');
+  const { exports, cached } = loadWithCodeCache(path.join(__dirname, 'quick.cjs'));
+  if (process.env.KEYTOOL_DEBUG) {
+    writeSync(2, `keytool: ${cached ? 'started from the code cache' : 'no code cache of its own for this node and these V8 flags: compiled'} (${path.join(__dirname, 'quick.cache')})\n`);
+  }
+  return exports as unknown as typeof import('./quick.js');
 }
