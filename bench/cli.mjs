@@ -1,5 +1,6 @@
 // The `keytool` commands a person types every day, against bare `node -e 0` in the same run
 // (issue 14: target <= 1.3x): spawn to exit, medians of interleaved runs, and CPU time per start.
+// `list` and `show` run the quick path (src/cli/quick.ts) from its code cache.
 // Both sides run without NODE_EXTRA_CA_CERTS (bin/keytool keeps it from node for every command
 // but `substitutes check`; set, it would make `node -e 0` parse a certificate bundle).
 import { spawnSync } from 'node:child_process';
@@ -17,6 +18,9 @@ export async function run() {
   const runs = Number(process.env.BENCH_CLI_RUNS ?? 61);
   const cases = {
     'node -e 0': [process.execPath, '-e', '0'],
+    // What bin/keytool starts list, show and --version with (see there): the part of their
+    // figures that is node's own start under that flag.
+    'node --no-rehash… -e 0': [process.execPath, '--no-rehash-snapshot', '-e', '0'],
     'keytool --version': [keytool, '--version'],
     'keytool list (2 keys)': [keytool, 'list'],
     'keytool show KEY': [keytool, 'show', cfg.keys['ecdsa-ed25519'].pub],
