@@ -1,10 +1,13 @@
 // The quick path (dist/cli/quick.cjs): `keytool list` and `keytool show FILE` in their everyday
 // forms, run without clipanion. Parsing the command line with clipanion and defining its command
-// classes cost more than node's own start-up (issue 14); these two commands take two options.
-// Only the forms below are taken, and they do exactly what the CLI would do with them (the same
-// keyops.ts function, the same failure report; test/cli/quick.test.ts holds every form to what
-// clipanion makes of it). Anything else (help, a typo, `show -`, an option given twice) is left
-// to the CLI, which says what is wrong as it always has.
+// classes cost more than node's own start-up; these two commands take two options. Only the
+// forms below are taken, and they do exactly what the CLI would do with them (the same keyops.ts
+// function, the same failure report; test/cli/quick.test.ts holds every form to what clipanion
+// makes of it). Anything else (help, a typo, `show -`, an option given twice) is left to the CLI,
+// which says what is wrong as it always has.
+// bin/keytool starts these commands with node's fixed string-hash seed (--no-rehash-snapshot):
+// nothing read from input may become the keys of a table here (an object's, a Map's), or input
+// could be made to collide.
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { configDir, configPaths } from '../config.js';
 import { BROKEN_PIPE_STATUS, exitQuietlyOnBrokenPipe, isBrokenPipe } from '../fsutil/broken-pipe.js';
