@@ -116,6 +116,23 @@ describe('what the quick path answers', () => {
     }
   });
 
+  it('writes all of a long output into a pipe that would block (non-blocking, reader late), in order', () => {
+    // 2,100 keys: some 830 KB of JSON, written at once into a 64 KiB pipe.
+    const dir = exampleConfig('quick-long');
+    const acl = readFileSync(path.join(dir, 'acl'), 'latin1');
+    const entries = acl.slice(acl.indexOf('(entry'), acl.lastIndexOf(')'));
+    writeFileSync(path.join(dir, 'acl'), `(acl ${entries.repeat(700)})`);
+    const argv = ['list', '--json', '--config-dir', dir];
+    // perl (perl-base, in every Debian) makes the pipe non-blocking: node has no pipe(2).
+    const script = `use Fcntl; pipe(R, W) or die; fcntl(W, F_SETFL, fcntl(W, F_GETFL, 0) | O_NONBLOCK) or die;
+      my $pid = fork(); if ($pid == 0) { close R; open(STDOUT, '>&', \\*W) or die; exec @ARGV or die; }
+      close W; sleep 1; binmode STDOUT; print while <R>; waitpid($pid, 0); exit($? >> 8);`;
+    const r = spawnSync('perl', ['-e', script, path.join(REPO, 'bin', 'keytool'), ...argv], { env: { PATH: process.env.PATH, NO_COLOR: '1' }, maxBuffer: 16 << 20 });
+    expect({ status: r.status, stderr: r.stderr.toString() }).toEqual({ status: 0, stderr: '' });
+    expect(r.stdout.length).toBeGreaterThan(800_000);
+    expect(r.stdout.toString()).toBe(keytool(argv).stdout);
+  });
+
   it('is in colour on a terminal only, as the CLI decides (a real terminal, /dev/null, a pipe)', () => {
     const argv = ['list', '--config-dir', EXAMPLE];
     const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
