@@ -45,63 +45,21 @@ await build({
   logLevel: 'warning',
 });
 rmSync(stub);
-await build({
-  entryPoints: [path.join(root, 'src/cli/launcher.ts')],
-  outfile: path.join(dist, 'cli', 'keytool.cjs'),
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  logLevel: 'warning',
-});
-await build({
-  entryPoints: [path.join(root, 'src/cli/quick.ts')],
-  outfile: path.join(dist, 'cli', 'quick.cjs'),
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  // Ties its code cache to this very bundle (src/cli/code-cache.ts).
-  footer: { js: `// build-id: ${randomBytes(16).toString('hex')}` },
-  logLevel: 'warning',
-});
-await build({
-  entryPoints: [path.join(root, 'src/cli/code-cache.ts')],
-  outfile: path.join(dist, 'cli', 'code-cache.cjs'),
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  logLevel: 'warning',
-});
+
+/** One CommonJS bundle of `entry` (under src/) at `out` (under dist/). */
+const bundleCjs = (entry, out, options = {}) =>
+  build({ entryPoints: [path.join(root, entry)], outfile: path.join(dist, out), bundle: true, format: 'cjs', platform: 'node', target: 'node20', logLevel: 'warning', ...options });
+
+await bundleCjs('src/cli/launcher.ts', 'cli/keytool.cjs');
+// The build ID ties the quick path's code cache to this very bundle (src/cli/code-cache.ts).
+await bundleCjs('src/cli/quick.ts', 'cli/quick.cjs', { footer: { js: `// build-id: ${randomBytes(16).toString('hex')}` } });
+await bundleCjs('src/cli/code-cache.ts', 'cli/code-cache.cjs');
 codeCache(dist, path.join(root, 'keys-example'));
 
-const helperEntry = path.join(root, 'src/helper/entry.ts');
-if (existsSync(helperEntry)) {
-  await build({
-    entryPoints: [helperEntry],
-    outfile: path.join(dist, 'helper.cjs'),
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    logLevel: 'warning',
-  });
-  const snapshotEntry = path.join(root, 'src/helper/snapshot.ts');
-  if (existsSync(snapshotEntry)) {
-    await build({
-      entryPoints: [snapshotEntry],
-      outfile: path.join(dist, 'helper-snapshot.cjs'),
-      bundle: true,
-      format: 'cjs',
-      platform: 'node',
-      target: 'node20',
-      logLevel: 'warning',
-    });
-    // The blob is tied to this exact node binary: see scripts/snapshot.mjs.
-    snapshot(dist);
-  }
-}
+await bundleCjs('src/helper/entry.ts', 'helper.cjs');
+await bundleCjs('src/helper/snapshot.ts', 'helper-snapshot.cjs');
+// The blob is tied to this exact node binary: see scripts/snapshot.mjs.
+snapshot(dist);
 
 const old = path.join(root, `dist.old-${process.pid}`);
 if (existsSync(finalDist)) renameSync(finalDist, old);
