@@ -19,7 +19,7 @@ import type { Script } from 'node:vm';
 const BUILD_ID = /\/\/ build-id: ([0-9a-f]{32})\s*$/;
 
 /** Where the cache of `file` (x.cjs) is kept: x.cache beside it. */
-export const cacheFileOf = (file: string): string => file.replace(/\.cjs$/, '.cache');
+const cacheFileOf = (file: string): string => file.replace(/\.cjs$/, '.cache');
 
 function compile(file: string, source: string, cachedData?: Buffer): Script {
   const { Script } = require('node:vm') as typeof import('node:vm');

@@ -60,4 +60,13 @@ describe('what list and show load', () => {
     expect(packages).toContain('@noble/hashes/sha2.js'); // the walk does reach the key code
     expect(packages.filter((p) => /^(clipanion|typanion|ink|react|@noble\/curves)|^node:(crypto|tty|stream|net|readline)$/.test(p))).toEqual([]);
   });
+
+  it('in the quick path\'s bundle: no module initialized lazily (a dynamic import would make it so), nothing of SHA-512', () => {
+    // esbuild wraps every module a dynamic import's target shares in a lazy initializer, and then
+    // keeps all of its code: noble's SHA-512 tables were built at every `keytool list`.
+    const bundle = readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli/quick.cjs'), 'utf8');
+    expect(bundle).toContain('function jacobi('); // it is the quick path's bundle
+    expect(bundle).not.toContain('__esm(');
+    expect(bundle).not.toMatch(/SHA512/);
+  });
 });
