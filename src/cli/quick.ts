@@ -83,9 +83,12 @@ export async function runQuick(form: QuickForm, sys: QuickSystem): Promise<numbe
 }
 
 /**
- * Whether `fd` is a terminal, as tty.isatty says, without loading node:tty where it cannot be one:
- * that module and the net and stream modules it loads cost a tenth of a bare node start. Only a
- * character device can be a terminal, and not one of the memory devices (major 1: /dev/null...).
+ * Whether `fd` is a terminal, as tty.isatty says, without loading node:tty: that module and the
+ * net and stream modules it loads cost a tenth of a bare node start, a third of a `keytool list`
+ * on a terminal. Only a character device can be a terminal, and not a memory device (major 1:
+ * /dev/null...); on Linux, majors 4 (virtual consoles, serial ports), 5 (/dev/tty, the console,
+ * /dev/ptmx) and 136-143 (pseudo-terminals: every terminal window, ssh, tmux) belong to the tty
+ * layer whatever the node is named. Other devices are asked of node:tty.
  */
 export function isTerminal(fd: number): boolean {
   let stats;
@@ -94,7 +97,10 @@ export function isTerminal(fd: number): boolean {
   } catch {
     return false;
   }
-  if (!stats.isCharacterDevice() || ((stats.rdev >> 8) & 0xfff) === 1) return false;
+  if (!stats.isCharacterDevice()) return false;
+  const major = (stats.rdev >> 8) & 0xfff;
+  if (major === 1) return false;
+  if (process.platform === 'linux' && (major === 4 || major === 5 || (major >= 136 && major <= 143))) return true;
   return (require('node:tty') as typeof import('node:tty')).isatty(fd);
 }
 

@@ -3,6 +3,7 @@
 // its code cache (src/cli/code-cache.ts) must be used when it is the bundle's own, and never
 // otherwise.
 import { spawnSync } from 'node:child_process';
+import { isatty } from 'node:tty';
 import { closeSync, copyFileSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -142,12 +143,28 @@ describe('what the quick path answers', () => {
     const toDevNull = spawnSync('sh', ['-c', `"$@" >/dev/null; echo $?`, 'sh', path.join(REPO, 'bin', 'keytool'), ...argv], { encoding: 'utf8', env: { PATH: process.env.PATH, TERM: 'xterm' } });
     expect(toDevNull.stdout).toBe('0\n');
     expect(keytool(argv, { env: { NO_COLOR: undefined, TERM: 'xterm' } }).stdout).not.toContain('\x1b[');
-    // What cannot be seen above: /dev/null (a character device) and a file are not terminals.
-    for (const file of ['/dev/null', path.join(EXAMPLE, 'acl')]) {
-      const fd = openSync(file, 'r');
-      expect(isTerminal(fd), file).toBe(false);
+  });
+
+  it('tells terminals as tty.isatty does: files, memory devices, other devices, a pseudo-terminal\'s both ends', () => {
+    const files = [path.join(EXAMPLE, 'acl'), '/dev/null', '/dev/zero', '/dev/urandom', '/dev/ptmx', '/dev/autofs', '/dev/tty'];
+    let terminals = 0;
+    for (const file of files) {
+      let fd;
+      try {
+        fd = openSync(file, 'r');
+      } catch {
+        continue; // not on this machine, or not ours to open (/dev/tty without a terminal)
+      }
+      expect(isTerminal(fd), file).toBe(isatty(fd));
+      if (isatty(fd)) terminals++;
       closeSync(fd);
     }
+    expect(terminals).toBeGreaterThan(0); // /dev/ptmx: a pseudo-terminal's master
+    // A pseudo-terminal's slave side, as in a terminal window: standard input, output and error under script(1).
+    const check = `const q = require(${JSON.stringify(path.join(REPO, 'dist', 'cli', 'quick.cjs'))}); const tty = require('node:tty');
+      console.log(JSON.stringify([0, 1, 2].map((fd) => [q.isTerminal(fd), tty.isatty(fd)])));`;
+    const r = spawnSync('script', ['-qec', `${process.execPath} -e "$CHECK"`, '/dev/null'], { encoding: 'utf8', env: { PATH: process.env.PATH, CHECK: check } });
+    expect(JSON.parse(r.stdout.trim())).toEqual([[true, true], [true, true], [true, true]]);
   });
 });
 
