@@ -30,6 +30,13 @@ export abstract class PlainCommand extends Command {
     return { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr, env: this.env };
   }
 
+  /** `work` on the raw streams, reading the nar or bundle `file`: an error in its bytes names it. */
+  protected async readingFile(file: string, work: (s: import('../nar/cli/io.js').Streams) => Promise<number>): Promise<number> {
+    const { namingInput } = await import('../nar/cli/io.js');
+    const s = await this.streams();
+    return namingInput(file, () => work(s));
+  }
+
   /** The command's streams and settings, for implementation modules outside the class. */
   get io(): OutputIo {
     return {

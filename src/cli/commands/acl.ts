@@ -51,4 +51,3 @@ export class AclCommand extends KeytoolCommand {
     return runEditor(this.config, { stdin, stdout, stderr, env: this.env });
   }
 }
-

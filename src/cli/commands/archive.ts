@@ -69,9 +69,7 @@ export class ArchiveListCommand extends KeytoolCommand {
   async execute(): Promise<number> {
     const { archiveList } = await import('../../nar/cli/archive.js');
     const { storeDir } = await import('../../nar/storepath.js');
-    const s = await this.streams();
-    const { namingInput } = await import('../../nar/cli/io.js');
-    return namingInput(this.file, () => archiveList(this.file, this.json, this.config, this.storeDirOpt ?? storeDir(s.env), s));
+    return this.readingFile(this.file, (s) => archiveList(this.file, this.json, this.config, this.storeDirOpt ?? storeDir(s.env), s));
   }
 }
 
@@ -97,9 +95,7 @@ export class ArchiveVerifyCommand extends KeytoolCommand {
   async execute(): Promise<number> {
     const { archiveVerify } = await import('../../nar/cli/archive.js');
     const { storeDir } = await import('../../nar/storepath.js');
-    const s = await this.streams();
-    const { namingInput } = await import('../../nar/cli/io.js');
-    return namingInput(this.file, () => archiveVerify(this.file, this.json, this.config, this.acl, this.storeDirOpt ?? storeDir(s.env), s));
+    return this.readingFile(this.file, (s) => archiveVerify(this.file, this.json, this.config, this.acl, this.storeDirOpt ?? storeDir(s.env), s));
   }
 }
 
@@ -122,8 +118,6 @@ export class ArchiveExtractCommand extends KeytoolCommand {
   async execute(): Promise<number> {
     const { archiveExtract } = await import('../../nar/cli/archive.js');
     const { storeDir } = await import('../../nar/storepath.js');
-    const s = await this.streams();
-    const { namingInput } = await import('../../nar/cli/io.js');
-    return namingInput(this.file, () => archiveExtract(this.file, this.dir, this.config, this.acl, this.storeDirOpt ?? storeDir(s.env), s));
+    return this.readingFile(this.file, (s) => archiveExtract(this.file, this.dir, this.config, this.acl, this.storeDirOpt ?? storeDir(s.env), s));
   }
 }

@@ -43,9 +43,7 @@ export class NarUnpackCommand extends PlainCommand {
 
   async execute(): Promise<number> {
     const { narUnpack } = await import('../../nar/cli/nar.js');
-    const { namingInput } = await import('../../nar/cli/io.js');
-    const s = await this.streams();
-    return namingInput(this.file, () => narUnpack(this.file, this.dir, s));
+    return this.readingFile(this.file, (s) => narUnpack(this.file, this.dir, s));
   }
 }
 
@@ -88,8 +86,6 @@ export class NarListCommand extends PlainCommand {
 
   async execute(): Promise<number> {
     const { narList } = await import('../../nar/cli/nar.js');
-    const { namingInput } = await import('../../nar/cli/io.js');
-    const s = await this.streams();
-    return namingInput(this.file, () => narList(this.file, s));
+    return this.readingFile(this.file, (s) => narList(this.file, s));
   }
 }
