@@ -1,6 +1,6 @@
 // `keytool archive export|list|verify|extract`: `guix archive --export` bundles without a daemon.
 import { readFile, stat } from 'node:fs/promises';
-import { lstatSync, rmdirSync, statSync } from 'node:fs';
+import { rmdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ConfigPaths } from '../../config.js';
 import { loadKeyPair, publicKeyFromSexp, signHash } from '../../crypto/index.js';
@@ -10,7 +10,7 @@ import { undoOnSignal } from '../../fsutil/cleanup.js';
 import { fingerprint, shortFingerprint } from '../../fingerprint.js';
 import { findToken, parseSexp, printAdvanced } from '../../sexp/index.js';
 import { BundleParser, exportBundle, lacksSignature, orderItems, TROJAN_MESSAGE, type BundleEvent, type BundleItem, type ExportItem } from '../bundle.js';
-import { fsProblem, nameProblem, prepareExtractionDir, StagingDir, type NarRestorer } from '../restore.js';
+import { nameProblem, prepareExtractionDir, StagingDir, statTarget, type NarRestorer } from '../restore.js';
 import { NarError } from '../errors.js';
 import { checkStorePath } from '../storepath.js';
 import { judgeSignature, type SignatureVerdict } from '../verdict.js';
@@ -395,7 +395,7 @@ export async function archiveExtract(file: string, dir: string, paths: ConfigPat
     for (const { item, dest, shown } of staged) {
       if (dests.has(dest.toString('latin1'))) throw new KeytoolError(`${displayable(item.storePath)} appears twice in the bundle`);
       dests.add(dest.toString('latin1'));
-      if (occupied(dest, shown)) throw new KeytoolError(`'${shown}' already exists; refusing to overwrite it`);
+      if (statTarget(dest, shown)) throw new KeytoolError(`'${shown}' already exists; refusing to overwrite it`);
     }
     // Synchronous from here: no signal handler can run between two moves.
     for (const it of staged) {
@@ -425,15 +425,6 @@ export async function archiveExtract(file: string, dir: string, paths: ConfigPat
     staging?.remove();
     if (!extracted) removeMadeDir();
     forgetMadeDir();
-  }
-}
-
-/** Whether something is at `dest` already. */
-function occupied(dest: Buffer, shown: string): boolean {
-  try {
-    return lstatSync(dest, { throwIfNoEntry: false }) !== undefined;
-  } catch (e) {
-    throw new KeytoolError(`cannot create '${shown}': ${fsProblem(e)}`);
   }
 }
 
