@@ -16,7 +16,7 @@ import { checkStorePath } from '../storepath.js';
 import { judgeSignature, type SignatureVerdict } from '../verdict.js';
 import { trustedKeys, type TrustedKeys } from './acl.js';
 import { fileError, fileProblem } from '../../fsutil/problem.js';
-import { humanBytes, input, output, Progress, type Streams } from './io.js';
+import { humanBytes, input, inputName, output, Progress, type Streams } from './io.js';
 
 export interface ExportArgs {
   help: boolean;
@@ -416,7 +416,7 @@ export async function archiveExtract(file: string, dir: string, paths: ConfigPat
       }
     }
     // An error in the bundle's bytes names the bundle (namingInput does so for the other commands).
-    if (e instanceof NarError && e.offset >= 0 && staging && !extracted) throw new KeytoolError(`${file === '-' ? 'standard input' : displayable(file)}: ${current ? `bundle item ${current}: ` : ''}${e.message}; nothing extracted`, e.exitCode);
+    if (e instanceof NarError && e.offset >= 0 && staging && !extracted) throw new KeytoolError(`${inputName(file)}: ${current ? `bundle item ${current}: ` : ''}${e.message}; nothing extracted`, e.exitCode);
     if (e instanceof KeytoolError && staging && !extracted) throw new KeytoolError(`${current ? `bundle item ${current}: ` : ''}${e.message}; nothing extracted`, e.exitCode);
     throw e;
   } finally {
