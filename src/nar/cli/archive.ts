@@ -65,14 +65,14 @@ class ItemGroups {
 
 const GROUP_OPTIONS = new Set(['--store-path', '--reference', '--deriver']);
 
+/** Every option `archive export` takes; its --help shows the command class's declared fields, and test/cli/man.test.ts holds the two equal. */
+export const EXPORT_OPTIONS: ReadonlySet<string> = new Set(['-h', '--help', '--key', '-o', '--output', '--config-dir', '--store-dir', '--items-from', ...GROUP_OPTIONS]);
+
 /**
  * The export command line, read by hand because each item is a group of options ending with its
  * directory: `[--key F] [-o F] [--items-from F] --store-path P [--reference R]... [--deriver D] DIR ...`.
  * One pass, linear in the number of arguments (see main.ts for why clipanion does not read them).
  */
-/** Every option `archive export` takes; its --help shows the command class's declared fields, and test/cli/man.test.ts holds the two equal. */
-export const EXPORT_OPTIONS: ReadonlySet<string> = new Set(['-h', '--help', '--key', '-o', '--output', '--config-dir', '--store-dir', '--items-from', ...GROUP_OPTIONS]);
-
 export function parseExportArgs(argv: readonly string[]): ExportArgs {
   const args: ExportArgs = { help: false, items: [] };
   const usage = (m: string): never => {
