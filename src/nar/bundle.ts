@@ -51,9 +51,12 @@ export async function* exportBundle(items: readonly ExportItem[], sign: (hash: U
     pendingSize = 0;
     return out;
   };
+  const add = (piece: Uint8Array): void => {
+    pending.push(piece);
+    pendingSize += piece.length;
+  };
   for (const item of items) {
-    pending.push(u64(1));
-    pendingSize += 8;
+    add(u64(1));
     const h = createHash('sha256');
     for await (const chunk of narStream(item.source, options)) {
       h.update(chunk);
@@ -61,8 +64,7 @@ export async function* exportBundle(items: readonly ExportItem[], sign: (hash: U
         if (pendingSize) yield flush();
         yield chunk;
       } else {
-        pending.push(new Uint8Array(chunk)); // a copy: a reused buffer is overwritten by the next read
-        pendingSize += chunk.length;
+        add(new Uint8Array(chunk)); // a copy: a reused buffer is overwritten by the next read
         if (pendingSize >= GATHER) yield flush();
       }
     }
@@ -70,14 +72,11 @@ export async function* exportBundle(items: readonly ExportItem[], sign: (hash: U
     h.update(meta);
     const hash = new Uint8Array(h.digest());
     const sig = sign(hash);
-    const tail = concatBytes([meta, u64(1), str(sig)]);
-    pending.push(tail);
-    pendingSize += tail.length;
+    add(concatBytes([meta, u64(1), str(sig)]));
     if (pendingSize >= GATHER) yield flush();
     options.onItem?.();
   }
-  pending.push(u64(0));
-  pendingSize += 8;
+  add(u64(0));
   yield flush();
 }
 

@@ -19,7 +19,7 @@ import { displayable, excerpt } from '../display.js';
 import { KeytoolError } from '../errors.js';
 import { printAdvanced } from '../sexp/index.js';
 import type { SexpList } from '../sexp/model.js';
-import { checkStorePath, isInStore, storeDir } from './storepath.js';
+import { isInStore, storeDir, storePathProblem } from './storepath.js';
 import { judgeSignature, type SignatureStatus } from './verdict.js';
 
 /** Transport fields: one group per compression, so they repeat. */
@@ -230,15 +230,11 @@ const missingFields = (signed: Narinfo): string[] => REQUIRED.filter((f) => !sig
 /** What the signature signs: SHA-256 of the text before "Signature:", as UTF-8. */
 const prefixHash = (prefix: string): Uint8Array => new Uint8Array(createHash('sha256').update(prefix, 'utf8').digest());
 
-/** `p` as a store file name (checkStorePath), with a message that quotes only an excerpt of it. */
+/** `p` as a store file name (storePathProblem), with a message that quotes only an excerpt of it. */
 function requireStoreFileName(p: string, dir: string, what: string): void {
-  try {
-    checkStorePath(p, dir, what);
-  } catch (e) {
-    if (!(e instanceof KeytoolError)) throw e;
-    const why = isInStore(p, dir) ? `not a valid store file name (expected ${displayable(dir)}/<32 Nix base32 characters>-<name>)` : `not in the store ${displayable(dir)}`;
-    throw new KeytoolError(`${what} "${excerpt(p)}" is ${why}`);
-  }
+  if (storePathProblem(p, dir) === undefined) return;
+  const why = isInStore(p, dir) ? `not a valid store file name (expected ${displayable(dir)}/<32 Nix base32 characters>-<name>)` : `not in the store ${displayable(dir)}`;
+  throw new KeytoolError(`${what} "${excerpt(p)}" is ${why}`);
 }
 
 /**

@@ -264,12 +264,15 @@ export class StagingDir {
   }
 }
 
-/** Where a failed check of a path the user gave leaves us: words for `cannot create 'DIR': …`. */
-function statTarget(target: string): BigIntStats | undefined {
+/**
+ * What is at a path we are to create (undefined when nothing is), not following a final symbolic
+ * link; a failed check is said as `cannot create 'SHOWN': …`.
+ */
+export function statTarget(target: string | Buffer, shown = displayable(String(target))): BigIntStats | undefined {
   try {
     return lstatBig(target);
   } catch (e) {
-    throw new KeytoolError(`cannot create '${displayable(target)}': ${fsProblem(e)}`);
+    throw new KeytoolError(`cannot create '${shown}': ${fsProblem(e)}`);
   }
 }
 

@@ -1,6 +1,6 @@
 // `keytool archive export|list|verify|extract`: `guix archive --export` bundles without a daemon.
 import { readFile, stat } from 'node:fs/promises';
-import { lstatSync, rmdirSync, statSync } from 'node:fs';
+import { rmdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ConfigPaths } from '../../config.js';
 import { loadKeyPair, publicKeyFromSexp, signHash } from '../../crypto/index.js';
@@ -10,13 +10,13 @@ import { undoOnSignal } from '../../fsutil/cleanup.js';
 import { fingerprint, shortFingerprint } from '../../fingerprint.js';
 import { findToken, parseSexp, printAdvanced } from '../../sexp/index.js';
 import { BundleParser, exportBundle, lacksSignature, orderItems, TROJAN_MESSAGE, type BundleEvent, type BundleItem, type ExportItem } from '../bundle.js';
-import { fsProblem, nameProblem, prepareExtractionDir, StagingDir, type NarRestorer } from '../restore.js';
+import { nameProblem, prepareExtractionDir, StagingDir, statTarget, type NarRestorer } from '../restore.js';
 import { NarError } from '../errors.js';
 import { checkStorePath } from '../storepath.js';
 import { judgeSignature, type SignatureVerdict } from '../verdict.js';
 import { trustedKeys, type TrustedKeys } from './acl.js';
 import { fileError, fileProblem } from '../../fsutil/problem.js';
-import { humanBytes, input, output, Progress, type Streams } from './io.js';
+import { humanBytes, input, inputName, output, Progress, type Streams } from './io.js';
 
 export interface ExportArgs {
   help: boolean;
@@ -65,14 +65,14 @@ class ItemGroups {
 
 const GROUP_OPTIONS = new Set(['--store-path', '--reference', '--deriver']);
 
+/** Every option `archive export` takes; its --help shows the command class's declared fields, and test/cli/man.test.ts holds the two equal. */
+export const EXPORT_OPTIONS: ReadonlySet<string> = new Set(['-h', '--help', '--key', '-o', '--output', '--config-dir', '--store-dir', '--items-from', ...GROUP_OPTIONS]);
+
 /**
  * The export command line, read by hand because each item is a group of options ending with its
  * directory: `[--key F] [-o F] [--items-from F] --store-path P [--reference R]... [--deriver D] DIR ...`.
  * One pass, linear in the number of arguments (see main.ts for why clipanion does not read them).
  */
-/** Every option `archive export` takes; its --help shows the command class's declared fields, and test/cli/man.test.ts holds the two equal. */
-export const EXPORT_OPTIONS: ReadonlySet<string> = new Set(['-h', '--help', '--key', '-o', '--output', '--config-dir', '--store-dir', '--items-from', ...GROUP_OPTIONS]);
-
 export function parseExportArgs(argv: readonly string[]): ExportArgs {
   const args: ExportArgs = { help: false, items: [] };
   const usage = (m: string): never => {
@@ -395,7 +395,7 @@ export async function archiveExtract(file: string, dir: string, paths: ConfigPat
     for (const { item, dest, shown } of staged) {
       if (dests.has(dest.toString('latin1'))) throw new KeytoolError(`${displayable(item.storePath)} appears twice in the bundle`);
       dests.add(dest.toString('latin1'));
-      if (occupied(dest, shown)) throw new KeytoolError(`'${shown}' already exists; refusing to overwrite it`);
+      if (statTarget(dest, shown)) throw new KeytoolError(`'${shown}' already exists; refusing to overwrite it`);
     }
     // Synchronous from here: no signal handler can run between two moves.
     for (const it of staged) {
@@ -416,7 +416,7 @@ export async function archiveExtract(file: string, dir: string, paths: ConfigPat
       }
     }
     // An error in the bundle's bytes names the bundle (namingInput does so for the other commands).
-    if (e instanceof NarError && e.offset >= 0 && staging && !extracted) throw new KeytoolError(`${file === '-' ? 'standard input' : displayable(file)}: ${current ? `bundle item ${current}: ` : ''}${e.message}; nothing extracted`, e.exitCode);
+    if (e instanceof NarError && e.offset >= 0 && staging && !extracted) throw new KeytoolError(`${inputName(file)}: ${current ? `bundle item ${current}: ` : ''}${e.message}; nothing extracted`, e.exitCode);
     if (e instanceof KeytoolError && staging && !extracted) throw new KeytoolError(`${current ? `bundle item ${current}: ` : ''}${e.message}; nothing extracted`, e.exitCode);
     throw e;
   } finally {
@@ -425,15 +425,6 @@ export async function archiveExtract(file: string, dir: string, paths: ConfigPat
     staging?.remove();
     if (!extracted) removeMadeDir();
     forgetMadeDir();
-  }
-}
-
-/** Whether something is at `dest` already. */
-function occupied(dest: Buffer, shown: string): boolean {
-  try {
-    return lstatSync(dest, { throwIfNoEntry: false }) !== undefined;
-  } catch (e) {
-    throw new KeytoolError(`cannot create '${shown}': ${fsProblem(e)}`);
   }
 }
 

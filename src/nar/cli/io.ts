@@ -79,6 +79,9 @@ async function* readFd(fd: number, name: string): AsyncGenerator<Uint8Array> {
   }
 }
 
+/** How messages name an input file: `standard input` for `-`, else the name escaped. */
+export const inputName = (file: string): string => (file === '-' ? 'standard input' : displayable(file));
+
 /**
  * Run `work`, which reads the archive `file`: an error about the archive's bytes (a NarError,
  * which says where in it) names the file, so a message says which input is wrong.
@@ -87,7 +90,7 @@ export async function namingInput<T>(file: string, work: () => Promise<T>): Prom
   try {
     return await work();
   } catch (e) {
-    if (e instanceof NarError && e.offset >= 0) throw new NarError(`${file === '-' ? 'standard input' : displayable(file)}: ${e.reason}`, e.offset, e.narPath);
+    if (e instanceof NarError && e.offset >= 0) throw new NarError(`${inputName(file)}: ${e.reason}`, e.offset, e.narPath);
     throw e;
   }
 }
