@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emptyDir, freshStore, makeConfigDir, startDaemon, WORK, writeInRoot, type ConfigDir, type Daemon } from './support/daemon.js';
+import { authorize, emptyDir, freshStore, makeConfigDir, startDaemon, WORK, writeInRoot, type ConfigDir, type Daemon } from './support/daemon.js';
 import { addSampleItems, freshStorePath, hashPart, sampleItemList, type SampleItems } from './support/items.js';
 import { inRoot, keytoolArgv, mustRun, onHost } from './support/root.js';
 import { serveNarinfos, startPublish, substituterVerdicts, type SubstituterVerdict } from './support/substitutes.js';
@@ -40,9 +40,7 @@ let publisher: ConfigDir;
 /** A client configuration directory whose ACL authorizes these public keys (by real Guix). */
 async function clientTrusting(name: string, keys: ConfigDir[]): Promise<ConfigDir> {
   const client = await makeConfigDir(name);
-  for (const key of keys) {
-    await mustRun(['guix', 'archive', '--authorize'], { env: { GUIX_CONFIGURATION_DIRECTORY: client.dir }, input: readFileSync(onHost(`${key.dir}/signing-key.pub`)) });
-  }
+  await authorize(client, keys);
   return client;
 }
 

@@ -9,9 +9,9 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emptyDir, freshStore, makeConfigDir, startDaemon, WORK, type ConfigDir, type Daemon } from './support/daemon.js';
+import { authorize, emptyDir, freshStore, makeConfigDir, startDaemon, WORK, type ConfigDir, type Daemon } from './support/daemon.js';
 import { addSampleItems, hashPart, sampleItemList, type SampleItems } from './support/items.js';
-import { mustRun, onHost } from './support/root.js';
+import { onHost } from './support/root.js';
 import { serveDirectory, startPublish, substituterVerdicts, substitutions, type Publish } from './support/substitutes.js';
 import { Tally } from './support/tally.js';
 import { keytoolAsync } from '../cli/support/run.js';
@@ -87,7 +87,7 @@ beforeAll(async () => {
   await freshStore('root');
   publisher = await makeConfigDir('substitutes-publish', { keys: 'guix' });
   client = await makeConfigDir('substitutes-client');
-  await mustRun(['guix', 'archive', '--authorize'], { env: { GUIX_CONFIGURATION_DIRECTORY: client.dir }, input: readFileSync(onHost(`${publisher.dir}/signing-key.pub`)) });
+  await authorize(client, [publisher]);
   daemon = await startDaemon({ name: 'substitutes', config: publisher, helper: 'real' });
   items = await addSampleItems(daemon, 'substitutes');
 });
