@@ -7,10 +7,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authorize, emptyDir, freshStore, makeConfigDir, startDaemon, WORK, writeInRoot, type ConfigDir, type Daemon } from './support/daemon.js';
-import { addSampleItems, freshStorePath, hashPart, sampleItemList, type SampleItems } from './support/items.js';
+import { authorize, emptyDir, makeConfigDir, WORK, writeInRoot, type ConfigDir, type Daemon } from './support/daemon.js';
+import { freshStorePath, hashPart, sampleItemList, type SampleItems } from './support/items.js';
 import { inRoot, keytoolArgv, mustRun, onHost } from './support/root.js';
-import { serveNarinfos, startPublish, substituterVerdicts, type SubstituterVerdict } from './support/substitutes.js';
+import { publishedStore, serveNarinfos, startPublish, substituterVerdicts, type SubstituterVerdict } from './support/substitutes.js';
 import { Tally } from './support/tally.js';
 import { parseSexp, printCanonical, printTransport } from '../../src/sexp/index.js';
 import { signatureBase64 } from '../../src/nar/narinfo.js';
@@ -59,10 +59,7 @@ async function ourVerdicts(dir: string, client: ConfigDir): Promise<Map<string, 
 const allItems = () => sampleItemList(items);
 
 beforeAll(async () => {
-  await freshStore('root');
-  publisher = await makeConfigDir('narinfo-publish', { keys: 'guix' });
-  daemon = await startDaemon({ name: 'narinfo', config: publisher, helper: 'real' });
-  items = await addSampleItems(daemon, 'narinfo');
+  ({ publisher, daemon, items } = await publishedStore('narinfo'));
 });
 
 afterAll(async () => {

@@ -9,10 +9,10 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authorize, emptyDir, freshStore, makeConfigDir, startDaemon, WORK, type ConfigDir, type Daemon } from './support/daemon.js';
-import { addSampleItems, hashPart, sampleItemList, type SampleItems } from './support/items.js';
+import { authorize, emptyDir, makeConfigDir, WORK, type ConfigDir, type Daemon } from './support/daemon.js';
+import { hashPart, sampleItemList, type SampleItems } from './support/items.js';
 import { onHost } from './support/root.js';
-import { serveDirectory, startPublish, substituterVerdicts, substitutions, type Publish } from './support/substitutes.js';
+import { publishedStore, serveDirectory, startPublish, substituterVerdicts, substitutions, type Publish } from './support/substitutes.js';
 import { Tally } from './support/tally.js';
 import { keytoolAsync } from '../cli/support/run.js';
 
@@ -84,12 +84,9 @@ function onlyUncompressed(narinfo: string): string {
 const ourWord = (v: OurVerdict | undefined): string => (v?.status === 'valid' ? 'valid' : `refused (${v?.status ?? 'no verdict'})`);
 
 beforeAll(async () => {
-  await freshStore('root');
-  publisher = await makeConfigDir('substitutes-publish', { keys: 'guix' });
+  ({ publisher, daemon, items } = await publishedStore('substitutes'));
   client = await makeConfigDir('substitutes-client');
   await authorize(client, [publisher]);
-  daemon = await startDaemon({ name: 'substitutes', config: publisher, helper: 'real' });
-  items = await addSampleItems(daemon, 'substitutes');
 });
 
 afterAll(async () => {

@@ -6,7 +6,8 @@ import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { WORK, type ConfigDir, type Daemon } from './daemon.js';
+import { freshStore, makeConfigDir, startDaemon, WORK, type ConfigDir, type Daemon } from './daemon.js';
+import { addSampleItems, type SampleItems } from './items.js';
 import { startInRoot } from './process.js';
 import { inRoot, onHost, realGuix } from './root.js';
 
@@ -17,6 +18,31 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/** What `guix publish` serves in a test: a fresh store's sample items, and the key pair it signs with. */
+export interface PublishedStore {
+  /** Its key pair, made by real Guix; the daemon's configuration directory. */
+  publisher: ConfigDir;
+  /** The store's daemon (with the real helper), for startPublish. */
+  daemon: Daemon;
+  items: SampleItems;
+}
+
+/**
+ * A fresh store holding the sample items (tagged `name`), through a daemon named `name` whose
+ * configuration directory NAME-publish has a key pair made by real Guix. Stop the daemon when done.
+ */
+export async function publishedStore(name: string): Promise<PublishedStore> {
+  await freshStore('root');
+  const publisher = await makeConfigDir(`${name}-publish`, { keys: 'guix' });
+  const daemon = await startDaemon({ name, config: publisher, helper: 'real' });
+  try {
+    return { publisher, daemon, items: await addSampleItems(daemon, name) };
+  } catch (error) {
+    await daemon.stop();
+    throw error;
+  }
 }
 
 export interface Publish {
