@@ -28,9 +28,11 @@ const METHODS: [name: string, options: string[]][] = [
 
 const tally = new Tally('narinfo');
 
-/** Where keytool narinfo verify still differs from the real substituter, and the fix it needs. */
-// Where our verdict on a narinfo differs from Guix's, and why (none today: trailing spaces after the
-// signature, once one, are refused by both since our reader trims values on the left only, as Guix).
+/**
+ * Where keytool narinfo verify still differs from the real substituter, and the fix it needs (none
+ * today: trailing spaces after the signature, once one, are refused by both since our reader trims
+ * values on the left only, as Guix).
+ */
 const KNOWN_DIFFERENCES: Record<string, string> = {
 };
 let daemon: Daemon;
