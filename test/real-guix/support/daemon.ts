@@ -27,7 +27,7 @@ export async function userIds(user: User): Promise<{ uid: number; gid: number }>
 }
 
 /** chown -R on a path inside the root. */
-export async function chownInRoot(pathInRoot: string, user: User): Promise<void> {
+async function chownInRoot(pathInRoot: string, user: User): Promise<void> {
   await mustRun(['chown', '-R', `${user}:${user}`, pathInRoot]);
 }
 

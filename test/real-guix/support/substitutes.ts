@@ -12,7 +12,7 @@ import { startInRoot } from './process.js';
 import { inRoot, onHost, realGuix } from './root.js';
 
 /** A port free on 127.0.0.1 now (the root shares the host's network). */
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
