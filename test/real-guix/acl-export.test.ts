@@ -5,7 +5,7 @@
 // public-keys->acl over them, in list order. That ACL must be ours, byte for byte and key for key.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshStore, makeConfigDir, startDaemon, WORK, writeInRoot, type ConfigDir, type Daemon } from './support/daemon.js';
+import { authorize, freshStore, makeConfigDir, startDaemon, WORK, writeInRoot, type ConfigDir, type Daemon } from './support/daemon.js';
 import { keytoolArgv, mustRun, onHost } from './support/root.js';
 import { Tally } from './support/tally.js';
 
@@ -48,7 +48,7 @@ describe('keytool acl export, built into an ACL by the real Guix as Guix System 
     // A key authorized by real Guix (which writes the ACL first), then keys of ours with labels:
     // RSA, NIST P-256, a label that is no store file name, and two keys with one label.
     const farm = await makeConfigDir('acl-export-farm', { keys: 'guix' });
-    await mustRun(['guix', 'archive', '--authorize'], { env, input: readFileSync(onHost(`${farm.dir}/signing-key.pub`)) });
+    await authorize(config, [farm]);
     const ours: [label: string, parameters?: string][] = [
       ['rsa builder', '(genkey (rsa (nbits 4:2048)))'],
       ['P-256 "build farm" — café ✓', '(genkey (ecdsa (curve "NIST P-256")))'],

@@ -2,9 +2,8 @@
 // key; refused for an unauthorized key, a flipped content byte, a corrupted signature, with the
 // same exit status and the same error text from `guix archive --import` as with the real helper.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshStore, makeConfigDir, startDaemon, stopAll, type ConfigDir, type Daemon } from './support/daemon.js';
+import { authorize, freshStore, makeConfigDir, startDaemon, stopAll, type ConfigDir, type Daemon } from './support/daemon.js';
 import { addSampleItems } from './support/items.js';
-import { mustRun } from './support/root.js';
 import { Tally } from './support/tally.js';
 
 const tally = new Tally('daemon-import');
@@ -38,17 +37,13 @@ beforeAll(async () => {
   }
   await freshStore('root');
   trusting = await makeConfigDir('import-trusting');
-  await mustRun(['guix', 'archive', '--authorize'], { env: { GUIX_CONFIGURATION_DIRECTORY: trusting.dir }, input: await pub(signer) });
+  await authorize(trusting, [signer]);
   stranger = await makeConfigDir('import-stranger', { keys: 'guix' });
   // An ACL holding only its own key (created from signing-key.pub by whoever reads it first).
-  await mustRun(['guix', 'archive', '--authorize'], { env: { GUIX_CONFIGURATION_DIRECTORY: stranger.dir }, input: await pub(stranger) });
+  await authorize(stranger, [stranger]);
 });
 
 afterAll(() => tally.report());
-
-async function pub(config: ConfigDir): Promise<Buffer> {
-  return (await mustRun(['cat', `${config.dir}/signing-key.pub`])).stdout;
-}
 
 async function mustRunGuix(daemon: Daemon, args: string[]) {
   const r = await daemon.guix(args);

@@ -10,9 +10,9 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSexp, printCanonical, printTransport } from '../../src/sexp/index.js';
 import { requestBytes } from '../helper/daemon-client.js';
-import { makeConfigDir, WORK, writeInRoot, type ConfigDir } from './support/daemon.js';
+import { authorize, makeConfigDir, WORK, writeInRoot, type ConfigDir } from './support/daemon.js';
 import { HelperSession, type Outcome } from './support/helper-session.js';
-import { mustRun, onHost } from './support/root.js';
+import { onHost } from './support/root.js';
 import { Tally } from './support/tally.js';
 
 const KEYS = [
@@ -64,7 +64,7 @@ beforeAll(async () => {
   );
   // 'all': every key authorized (by real Guix's `guix archive --authorize`); 'none': no ACL file.
   const all = await makeConfigDir('differential-acl-all');
-  for (const key of keys) await mustRun(['guix', 'archive', '--authorize'], { env: { GUIX_CONFIGURATION_DIRECTORY: all.dir }, input: key.publicText });
+  await authorize(all, keys.map((key) => key.config));
   const none = await makeConfigDir('differential-acl-none');
   pairs = [
     { acl: 'all', real: new HelperSession('real', all.dir), ours: new HelperSession('ours', all.dir) },

@@ -3,7 +3,7 @@
 // keytool; `keytool nar hash` against `guix hash -S nar`; ACLs written by keytool (the CLI and the
 // editor's save) used by the daemon, and ACLs written by `guix archive --authorize` read by keytool.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshStore, makeConfigDir, startDaemon, stopAll, WORK, type ConfigDir, type Daemon } from './support/daemon.js';
+import { authorize, freshStore, makeConfigDir, startDaemon, stopAll, WORK, type ConfigDir, type Daemon } from './support/daemon.js';
 import { addSampleItems, freshStorePath, SAMPLE_TREE, writeTree, type SampleItems } from './support/items.js';
 import { inRoot, keytoolArgv, mustRun, onHost } from './support/root.js';
 import { configPaths } from '../../src/config.js';
@@ -125,7 +125,7 @@ describe("the editor's save, then the real daemon", () => {
 describe("the real daemon's bundles, then keytool", () => {
   it('keytool archive list, verify (ACL by guix archive --authorize) and extract', async () => {
     const reader = await makeConfigDir('interop-reader');
-    await mustRun(['sh', '-c', `guix archive --authorize < ${gx.dir}/signing-key.pub`], { env: { GUIX_CONFIGURATION_DIRECTORY: reader.dir } });
+    await authorize(reader, [gx]);
     const bundle = (await daemon.guix(['archive', '--export', '-r', items.top])).stdout;
     const closure = text((await daemon.guix(['gc', '-R', items.top])).stdout).split('\n').sort();
 
@@ -152,9 +152,7 @@ describe("the real daemon's bundles, then keytool", () => {
 
   it('keytool list reads the ACL guix archive --authorize wrote', async () => {
     const acl = await makeConfigDir('interop-acl');
-    for (const key of [gx, kt]) {
-      await mustRun(['sh', '-c', `guix archive --authorize < ${key.dir}/signing-key.pub`], { env: { GUIX_CONFIGURATION_DIRECTORY: acl.dir } });
-    }
+    await authorize(acl, [gx, kt]);
     const listed = JSON.parse((await mustRun(keytoolArgv('list', '--json', '--config-dir', acl.dir))).stdout.toString()) as { keys: { fingerprint: string; usable: boolean }[] };
     const expected: string[] = [];
     for (const key of [gx, kt]) {

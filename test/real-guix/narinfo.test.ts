@@ -7,10 +7,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emptyDir, freshStore, makeConfigDir, startDaemon, WORK, writeInRoot, type ConfigDir, type Daemon } from './support/daemon.js';
-import { addSampleItems, freshStorePath, hashPart, sampleItemList, type SampleItems } from './support/items.js';
+import { authorize, emptyDir, makeConfigDir, WORK, writeInRoot, type ConfigDir, type Daemon } from './support/daemon.js';
+import { freshStorePath, hashPart, sampleItemList, type SampleItems } from './support/items.js';
 import { inRoot, keytoolArgv, mustRun, onHost } from './support/root.js';
-import { serveNarinfos, startPublish, substituterVerdicts, type SubstituterVerdict } from './support/substitutes.js';
+import { publishedStore, serveNarinfos, startPublish, substituterVerdicts, type SubstituterVerdict } from './support/substitutes.js';
 import { Tally } from './support/tally.js';
 import { parseSexp, printCanonical, printTransport } from '../../src/sexp/index.js';
 import { signatureBase64 } from '../../src/nar/narinfo.js';
@@ -28,9 +28,11 @@ const METHODS: [name: string, options: string[]][] = [
 
 const tally = new Tally('narinfo');
 
-/** Where keytool narinfo verify still differs from the real substituter, and the fix it needs. */
-// Where our verdict on a narinfo differs from Guix's, and why (none today: trailing spaces after the
-// signature, once one, are refused by both since our reader trims values on the left only, as Guix).
+/**
+ * Where keytool narinfo verify still differs from the real substituter, and the fix it needs (none
+ * today: trailing spaces after the signature, once one, are refused by both since our reader trims
+ * values on the left only, as Guix).
+ */
 const KNOWN_DIFFERENCES: Record<string, string> = {
 };
 let daemon: Daemon;
@@ -40,9 +42,7 @@ let publisher: ConfigDir;
 /** A client configuration directory whose ACL authorizes these public keys (by real Guix). */
 async function clientTrusting(name: string, keys: ConfigDir[]): Promise<ConfigDir> {
   const client = await makeConfigDir(name);
-  for (const key of keys) {
-    await mustRun(['guix', 'archive', '--authorize'], { env: { GUIX_CONFIGURATION_DIRECTORY: client.dir }, input: readFileSync(onHost(`${key.dir}/signing-key.pub`)) });
-  }
+  await authorize(client, keys);
   return client;
 }
 
@@ -61,10 +61,7 @@ async function ourVerdicts(dir: string, client: ConfigDir): Promise<Map<string, 
 const allItems = () => sampleItemList(items);
 
 beforeAll(async () => {
-  await freshStore('root');
-  publisher = await makeConfigDir('narinfo-publish', { keys: 'guix' });
-  daemon = await startDaemon({ name: 'narinfo', config: publisher, helper: 'real' });
-  items = await addSampleItems(daemon, 'narinfo');
+  ({ publisher, daemon, items } = await publishedStore('narinfo'));
 });
 
 afterAll(async () => {

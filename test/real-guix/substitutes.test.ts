@@ -9,10 +9,10 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emptyDir, freshStore, makeConfigDir, startDaemon, WORK, type ConfigDir, type Daemon } from './support/daemon.js';
-import { addSampleItems, hashPart, sampleItemList, type SampleItems } from './support/items.js';
-import { mustRun, onHost } from './support/root.js';
-import { serveDirectory, startPublish, substituterVerdicts, substitutions, type Publish } from './support/substitutes.js';
+import { authorize, emptyDir, makeConfigDir, WORK, type ConfigDir, type Daemon } from './support/daemon.js';
+import { hashPart, sampleItemList, type SampleItems } from './support/items.js';
+import { onHost } from './support/root.js';
+import { publishedStore, serveDirectory, startPublish, substituterVerdicts, substitutions, type Publish } from './support/substitutes.js';
 import { Tally } from './support/tally.js';
 import { keytoolAsync } from '../cli/support/run.js';
 
@@ -84,12 +84,9 @@ function onlyUncompressed(narinfo: string): string {
 const ourWord = (v: OurVerdict | undefined): string => (v?.status === 'valid' ? 'valid' : `refused (${v?.status ?? 'no verdict'})`);
 
 beforeAll(async () => {
-  await freshStore('root');
-  publisher = await makeConfigDir('substitutes-publish', { keys: 'guix' });
+  ({ publisher, daemon, items } = await publishedStore('substitutes'));
   client = await makeConfigDir('substitutes-client');
-  await mustRun(['guix', 'archive', '--authorize'], { env: { GUIX_CONFIGURATION_DIRECTORY: client.dir }, input: readFileSync(onHost(`${publisher.dir}/signing-key.pub`)) });
-  daemon = await startDaemon({ name: 'substitutes', config: publisher, helper: 'real' });
-  items = await addSampleItems(daemon, 'substitutes');
+  await authorize(client, [publisher]);
 });
 
 afterAll(async () => {

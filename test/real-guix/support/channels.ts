@@ -9,7 +9,7 @@ import { WORK } from './daemon.js';
 import { inRoot, keytoolArgv, onHost, type RunResult } from './root.js';
 
 /** Where the repositories and homes live inside the root. */
-export const GIT_WORK = `${WORK}/git`;
+const GIT_WORK = `${WORK}/git`;
 
 export type Authenticator = 'guix' | 'ours';
 export const AUTHENTICATORS: readonly Authenticator[] = ['guix', 'ours'];

@@ -5,7 +5,7 @@
 // daemons may serve it at once — as the workers of one daemon do — each with its own socket,
 // its own configuration directory (key pair and ACL: GUIX_CONFIGURATION_DIRECTORY), its own
 // helper (the real `guix authenticate` or ours through keytool-guix) and its own user.
-import { chmodSync, chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startInRoot } from './process.js';
 import { inRoot, keytoolArgv, keytoolGuix, mustRun, onHost, type RunOptions, type RunResult, type User } from './root.js';
@@ -27,7 +27,7 @@ export async function userIds(user: User): Promise<{ uid: number; gid: number }>
 }
 
 /** chown -R on a path inside the root. */
-export async function chownInRoot(pathInRoot: string, user: User): Promise<void> {
+async function chownInRoot(pathInRoot: string, user: User): Promise<void> {
   await mustRun(['chown', '-R', `${user}:${user}`, pathInRoot]);
 }
 
@@ -70,6 +70,13 @@ export async function makeConfigDir(name: string, options: { keys?: KeyMaker; pa
   const owner = options.owner ?? 'root';
   await chownInRoot(dir, owner);
   return { dir, owner };
+}
+
+/** Authorize each of `keys`' public key in `acl`'s ACL, as real Guix does (`guix archive --authorize`). */
+export async function authorize(acl: ConfigDir, keys: readonly ConfigDir[]): Promise<void> {
+  for (const key of keys) {
+    await mustRun(['guix', 'archive', '--authorize'], { env: { GUIX_CONFIGURATION_DIRECTORY: acl.dir }, input: readFileSync(onHost(`${key.dir}/signing-key.pub`)) });
+  }
 }
 
 /** Write a file inside the root (parents made), world-readable. */

@@ -2,21 +2,47 @@
 // publish` over the root's store, tiny HTTP servers of our own (narinfos from a map, a static
 // mirror's files), `guix substitute --query` (what guix-daemon runs to ask which items a server
 // has, with its ACL) and `guix substitute --substitute` (what it runs to download one).
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { WORK, type ConfigDir, type Daemon } from './daemon.js';
+import { freshStore, makeConfigDir, startDaemon, WORK, type ConfigDir, type Daemon } from './daemon.js';
+import { addSampleItems, type SampleItems } from './items.js';
 import { startInRoot } from './process.js';
 import { inRoot, onHost, realGuix } from './root.js';
 
 /** A port free on 127.0.0.1 now (the root shares the host's network). */
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/** What `guix publish` serves in a test: a fresh store's sample items, and the key pair it signs with. */
+export interface PublishedStore {
+  /** Its key pair, made by real Guix; the daemon's configuration directory. */
+  publisher: ConfigDir;
+  /** The store's daemon (with the real helper), for startPublish. */
+  daemon: Daemon;
+  items: SampleItems;
+}
+
+/**
+ * A fresh store holding the sample items (tagged `name`), through a daemon named `name` whose
+ * configuration directory NAME-publish has a key pair made by real Guix. Stop the daemon when done.
+ */
+export async function publishedStore(name: string): Promise<PublishedStore> {
+  await freshStore('root');
+  const publisher = await makeConfigDir(`${name}-publish`, { keys: 'guix' });
+  const daemon = await startDaemon({ name, config: publisher, helper: 'real' });
+  try {
+    return { publisher, daemon, items: await addSampleItems(daemon, name) };
+  } catch (error) {
+    await daemon.stop();
+    throw error;
+  }
 }
 
 export interface Publish {
@@ -71,32 +97,38 @@ export interface NarinfoServer {
   close(): Promise<void>;
 }
 
-/** A static mirror on 127.0.0.1: /nix-cache-info, and the files under `dir` (in the root) with their length. */
-export async function serveDirectory(dir: string): Promise<{ url: string; close(): Promise<void> }> {
-  const top = onHost(dir);
-  const server: Server = createServer((request, response) => {
-    if (request.url === '/nix-cache-info') return void response.writeHead(200).end('StoreDir: /gnu/store\nWantMassQuery: 0\nPriority: 100\n');
-    const file = path.join(top, decodeURIComponent((request.url ?? '/').split('?')[0]!));
-    if (!file.startsWith(`${top}/`) || !statSync(file, { throwIfNoEntry: false })?.isFile()) return void response.writeHead(404).end('not found\n');
-    const body = readFileSync(file);
-    response.writeHead(200, { 'content-length': body.length }).end(body);
-  });
+/** What our own substitute servers answer for /nix-cache-info. */
+const CACHE_INFO = 'StoreDir: /gnu/store\nWantMassQuery: 0\nPriority: 100\n';
+
+/** An HTTP server of ours on a free port of 127.0.0.1. */
+async function serveLocally(handler: RequestListener): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
+/** A static mirror on 127.0.0.1: /nix-cache-info, and the files under `dir` (in the root) with their length. */
+export function serveDirectory(dir: string): Promise<{ url: string; close(): Promise<void> }> {
+  const top = onHost(dir);
+  return serveLocally((request, response) => {
+    if (request.url === '/nix-cache-info') return void response.writeHead(200).end(CACHE_INFO);
+    const file = path.join(top, decodeURIComponent((request.url ?? '/').split('?')[0]!));
+    if (!file.startsWith(`${top}/`) || !statSync(file, { throwIfNoEntry: false })?.isFile()) return void response.writeHead(404).end('not found\n');
+    const body = readFileSync(file);
+    response.writeHead(200, { 'content-length': body.length }).end(body);
+  });
+}
+
 /** A substitute server of our own on 127.0.0.1: /nix-cache-info and the narinfos in its map. */
 export async function serveNarinfos(): Promise<NarinfoServer> {
   const narinfos = new Map<string, string>();
-  const server: Server = createServer((request, response) => {
-    const body = request.url === '/nix-cache-info' ? 'StoreDir: /gnu/store\nWantMassQuery: 0\nPriority: 100\n' : narinfos.get(request.url ?? '');
+  const server = await serveLocally((request, response) => {
+    const body = request.url === '/nix-cache-info' ? CACHE_INFO : narinfos.get(request.url ?? '');
     if (body === undefined) response.writeHead(404).end('not found\n');
     else response.writeHead(200, { 'content-type': 'text/plain' }).end(body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, narinfos, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return { ...server, narinfos };
 }
 
 /** The real substituter's verdict on one path: taken, refused, or it exited (with its message). */
