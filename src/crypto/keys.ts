@@ -7,6 +7,7 @@ import { atom, isList, list, type Sexp, type SexpList } from '../sexp/model.js';
 import { ecdsaSign, ecdsaVerify, type EcdsaGroup } from './ecdsa.js';
 import { resetBaseUses } from './ed25519-fast.js';
 import { decodeEd25519Point, ed25519Group, ed25519PointFromSecret, ed25519PointsEqual, prepareEdPoint, warmEd25519, type EdPoint } from './ecdsa-ed25519.js';
+import { ED25519_PARAMS } from './curve-names.js';
 import { weierstrassCurve } from './curves.js';
 import { decodeWeierstrassPoint, weierstrassPointFromSecret, WEIERSTRASS_CURVES, type WeierstrassCurve } from './ecdsa-weierstrass.js';
 import { readData, type Encoding, type HashData } from './data.js';
@@ -149,8 +150,8 @@ interface EccParts {
 }
 
 const ED25519_PARTS: EccParts = {
-  kind: 'ecdsa-ed25519',
-  description: 'ECDSA/Ed25519',
+  kind: ED25519_PARAMS.kind,
+  description: ED25519_PARAMS.description,
   group: ed25519Group as EcdsaGroup<unknown>,
   decode: decodeEd25519Point,
   pointFromSecret: ed25519PointFromSecret,

@@ -5,7 +5,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { displayable } from '../display.js';
 import { KeytoolError } from '../errors.js';
-import { fileProblem } from '../fsutil/problem.js';
+import { fileError } from '../fsutil/problem.js';
 import { parseSexp } from '../sexp/index.js';
 import { keyPairFromSexp, type KeyPair } from './keys.js';
 
@@ -21,7 +21,7 @@ function readKeyFile(file: string, what: string): Uint8Array {
   try {
     bytes = readFileSync(file);
   } catch (e) {
-    throw new KeytoolError(`cannot read the ${what} ${displayable(file)}: ${fileProblem(e, file)}`);
+    throw fileError(e, file, 'read', `the ${what}`);
   }
   if (bytes.length > MAX_KEY_FILE) throw new KeytoolError(`the ${what} ${displayable(file)} is too large to be a key (${bytes.length} bytes)`);
   return bytes;

@@ -3,7 +3,7 @@
 // plain bigint arithmetic: describing a key needs no curve object, and building noble's costs
 // more than the rest of a `keytool list`.
 import { ED25519_PARAMS, type WeierstrassParams } from './curve-names.js';
-import { bytesToBigInt } from './mpi.js';
+import { bitLength, bytesToBigInt } from './mpi.js';
 
 const mod = (a: bigint, m: bigint): bigint => {
   const r = a % m;
@@ -59,7 +59,7 @@ export function isEd25519Point(q: Uint8Array): boolean {
  * x³ + ax + b a square; never the point at infinity (none of these curves has a cofactor).
  */
 export function isWeierstrassPoint(c: WeierstrassParams, q: Uint8Array): boolean {
-  const len = Math.ceil(c.p.toString(2).length / 8);
+  const len = Math.ceil(bitLength(c.p) / 8);
   const rhs = (x: bigint) => mod(x ** 3n + c.a * x + c.b, c.p);
   if (q.length === 1 + len && (q[0] === 0x02 || q[0] === 0x03)) {
     const x = bytesToBigInt(q.subarray(1));

@@ -36,20 +36,21 @@ function parseParameters(text: string): Sexp {
  * Make the configuration directory if missing: the directory itself with `mode` (Guix makes it
  * under umask 0266: 0511), missing parents as ordinary directories (0755, as `mkdir -p` under the
  * usual umask: Guix would make them 0511 too, leaving e.g. /srv unlistable for no secrecy gained,
- * the key files being 0400 themselves). Returns the directories it created.
+ * the key files being 0400 themselves). Returns the directories it created, with their modes.
  */
-function makeConfigDirectory(dir: string, mode: number): string[] {
+function makeConfigDirectory(dir: string, mode: number): { dir: string; mode: number }[] {
   const missing: string[] = [];
   for (let d = path.resolve(dir); !existsSync(d); d = path.dirname(d)) {
     missing.unshift(d);
     if (d === path.dirname(d)) break;
   }
-  const made: string[] = [];
+  const made: { dir: string; mode: number }[] = [];
   for (const d of missing) {
     try {
       mkdirSync(d);
-      chmodSync(d, d === missing.at(-1) ? mode : 0o755); // exact, whatever the umask
-      made.push(d);
+      const dirMode = d === missing.at(-1) ? mode : 0o755;
+      chmodSync(d, dirMode); // exact, whatever the umask
+      made.push({ dir: d, mode: dirMode });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
       throw fileError(e, d, 'create', 'directory');
@@ -81,7 +82,7 @@ export function generateKeyFiles(
   // access here when it is not root, or it could never remove the key pair it asked for.
   const isRoot = process.geteuid?.() === 0;
   const made = makeConfigDirectory(paths.dir, isRoot ? 0o511 : 0o711);
-  for (const d of made) progress(`created directory ${displayable(d)} (mode ${d === made.at(-1) && path.resolve(paths.dir) === d ? (isRoot ? '0511' : '0711') : '0755'})`);
+  for (const d of made) progress(`created directory ${displayable(d.dir)} (mode ${d.mode.toString(8).padStart(4, '0')})`);
 
   return withAclLock(paths, () => {
     if (existsSync(paths.publicKey) || existsSync(paths.secretKey)) refuse();

@@ -1,5 +1,6 @@
 // Starts the editor on a terminal: the alternate screen (the shell's screen comes back intact on
-// exit) and bracketed paste (turned off again however the editor ends), ink without its own Ctrl-C exit (Ctrl-C is q: it asks when there are unsaved changes).
+// exit) and bracketed paste (turned off again however the editor ends), ink without its own
+// Ctrl-C exit (Ctrl-C is q: it asks when there are unsaved changes).
 // Loaded only by `keytool acl`, through await import(): nothing else pays for ink and React.
 import { render } from 'ink';
 import type { ConfigPaths } from '../config.js';

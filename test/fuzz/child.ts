@@ -23,12 +23,14 @@ export type ChildMessage =
   | { type: 'report'; report: Report; maxRssKiB: number }
   | { type: 'replayed'; outcome?: string; millis: number; fault?: string };
 
-/** State file layout: index (u32), cut count (u32), cuts (u32 each), then the input bytes. */
-export function encodeState(index: number, input: FuzzInput): Buffer {
-  const head = Buffer.alloc(8 + 4 * input.cuts.length);
-  head.writeUInt32LE(index, 0);
-  head.writeUInt32LE(input.cuts.length, 4);
-  input.cuts.forEach((c, i) => head.writeUInt32LE(c, 8 + 4 * i));
+/** State file layout: the length of the rest (u32), index (u32), cut count (u32), cuts (u32
+ *  each), then the input bytes; scripts/fuzz.mjs's readState reads it. */
+function encodeState(index: number, input: FuzzInput): Buffer {
+  const head = Buffer.alloc(12 + 4 * input.cuts.length);
+  head.writeUInt32LE(head.length - 4 + input.bytes.length, 0);
+  head.writeUInt32LE(index, 4);
+  head.writeUInt32LE(input.cuts.length, 8);
+  input.cuts.forEach((c, i) => head.writeUInt32LE(c, 12 + 4 * i));
   return Buffer.concat([head, input.bytes]);
 }
 
@@ -51,10 +53,10 @@ function main(job: ChildJob): void {
     seed: job.seed,
     maxMillisPerInput: job.maxMillisPerInput,
     // pwrite at offset 0: the file always holds the input being fed (stale bytes past its end are
-    // ignored: the length is the file's, written by the parent's reader from index and cuts).
+    // ignored: the record starts with its length).
     onInput: (index, input) => {
       const b = encodeState(index, input);
-      writeSync(state, Buffer.concat([Buffer.from(Uint32Array.of(b.length).buffer), b]), 0, b.length + 4, 0);
+      writeSync(state, b, 0, b.length, 0);
     },
     heartbeat: (done) => {
       const now = Date.now();

@@ -2,16 +2,17 @@
 // nobody (an unwritable log, an unreadable key pair, an unusable ACL); and the helper still
 // serving, silently, when its log cannot be written.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TMP_ROOT } from '../support/oracle.js';
 import { assertBuilt, keytoolBin } from './daemon-client.js';
 
 let dir: string;
 beforeAll(() => {
   assertBuilt();
-  dir = mkdtempSync(path.join(os.tmpdir(), 'keytool-check-'));
+  mkdirSync(TMP_ROOT, { recursive: true });
+  dir = mkdtempSync(path.join(TMP_ROOT, 'keytool-check-'));
   cpSync(path.join(__dirname, '../../keys-example'), path.join(dir, 'conf'), { recursive: true });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

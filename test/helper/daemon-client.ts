@@ -9,7 +9,6 @@ import { fileURLToPath } from 'node:url';
 import { TMP_ROOT } from '../support/oracle.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const TMP = TMP_ROOT;
 
 const BUILT = ['dist/cli/keytool.mjs', 'dist/helper.cjs', 'dist/helper-snapshot.cjs', 'dist/helper.blob', 'dist/helper.blob.node'];
 const complete = (root: string): boolean => BUILT.every((f) => existsSync(path.join(root, f)));
@@ -27,8 +26,8 @@ export function builtRoot(): string {
   for (let attempt = 0; attempt < 120; attempt++, sleep(1000)) {
     if (!complete(ROOT)) continue;
     const stamp = statSync(path.join(ROOT, 'dist/helper.blob.node')).mtimeMs;
-    mkdirSync(TMP, { recursive: true });
-    const dir = mkdtempSync(path.join(TMP, 'root-'));
+    mkdirSync(TMP_ROOT, { recursive: true });
+    const dir = mkdtempSync(path.join(TMP_ROOT, 'root-'));
     process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
     try {
       cpSync(path.join(ROOT, 'bin'), path.join(dir, 'bin'), { recursive: true });
