@@ -51,6 +51,11 @@ const FAILURE_STATUS: Record<FetchFailureKind, string> = {
   'too-large': 'malformed',
 };
 
+/** A fetch failure's verdict; `notFound` leads a not-found message (what was not found). */
+function fetchVerdict(e: FetchFailure, notFound: string): { status: string; message: string } {
+  return { status: FAILURE_STATUS[e.kind], message: e.kind === 'not-found' ? `${notFound}: ${e.message}` : e.message };
+}
+
 /** Read a body of at most `max` bytes. */
 async function readBounded(body: AsyncIterable<Buffer>, cancel: () => void, max: number, what: string): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -174,13 +179,12 @@ async function checkOneNar(target: NarTarget, plan: { narSize: number; narHash: 
 const hashPart = (p: string): string => path.posix.basename(p).slice(0, 32);
 
 export async function checkItem(item: Item, opts: CheckOptions): Promise<ItemVerdict> {
-  const fail = (status: string, message: string, extra: Partial<ItemVerdict> = {}): ItemVerdict => ({ item: item.name, status, message, ...extra });
   let bytes: Buffer;
   try {
     bytes = await loadNarinfo(item, opts.http);
   } catch (e) {
-    if (e instanceof FetchFailure) return fail(FAILURE_STATUS[e.kind], e.kind === 'not-found' ? `no narinfo: ${e.message}` : e.message);
-    if (e instanceof KeytoolError) return fail('unreadable', e.message);
+    if (e instanceof FetchFailure) return { item: item.name, ...fetchVerdict(e, 'no narinfo') };
+    if (e instanceof KeytoolError) return { item: item.name, status: 'unreadable', message: e.message };
     throw e;
   }
   const v = verifyNarinfo(bytes, opts.keys, item.name, opts.storeDir);
@@ -205,7 +209,7 @@ export async function checkItem(item: Item, opts: CheckOptions): Promise<ItemVer
     try {
       r = await checkOneNar(target, plan, item, opts);
     } catch (e) {
-      if (e instanceof FetchFailure) r = { status: FAILURE_STATUS[e.kind], message: e.kind === 'not-found' ? `nar not found: ${e.message}` : e.message, fileBytes: 0, narBytes: 0 };
+      if (e instanceof FetchFailure) r = { ...fetchVerdict(e, 'nar not found'), fileBytes: 0, narBytes: 0 };
       else if (e instanceof KeytoolError) r = { status: 'malformed', message: e.message, fileBytes: 0, narBytes: 0 };
       else throw e;
     }
