@@ -13,7 +13,7 @@ import { decodeNarinfo, parseRecutils, verifyNarinfo, type Narinfo, type Narinfo
 import type { SexpList } from '../sexp/model.js';
 import { checkNar, type ContentsResult, type NarTarget } from './contents.js';
 import { FetchFailure, type FetchFailureKind, type HttpClient } from './http.js';
-import type { Item, Location } from './sources.js';
+import { hashPart, isFile, isUrl, type Item, type Location } from './sources.js';
 
 export interface NarReport {
   url: string;
@@ -133,7 +133,7 @@ function contentsPlan(text: string): { narSize: number; narHash: string; targets
 /** Where a nar URL points: a URL as Guix resolves it against the server, or a file in the mirror. */
 async function narLocation(url: string, compression: string, item: Item): Promise<Location> {
   if (/^[a-z][a-z0-9+.-]*:/i.test(url)) {
-    if (/^https?:\/\//i.test(url)) return { kind: 'url', url };
+    if (isUrl(url)) return { kind: 'url', url };
     throw new KeytoolError(`nar URL "${excerpt(url)}" is neither http nor https`);
   }
   if (item.base.kind === 'url') return { kind: 'url', url: `${item.base.url}/${url}` };
@@ -151,13 +151,7 @@ async function narLocation(url: string, compression: string, item: Item): Promis
   const name = segments[segments.length - 1]!;
   // A static mirror keeps the server's paths; publish's cache keeps COMPRESSION/NAME.nar.
   const candidates = [path.join(root, ...segments), path.join(root, compression, `${name}.nar`), path.join(here, `${name}.nar`)];
-  for (const c of candidates) {
-    try {
-      if ((await stat(c)).isFile()) return { kind: 'file', path: c };
-    } catch {
-      // try the next layout
-    }
-  }
+  for (const c of candidates) if (await isFile(c)) return { kind: 'file', path: c };
   throw new FetchFailure('not-found', `not in the mirror (looked for ${candidates.map((c) => excerpt(c, 200)).join(', ')})`);
 }
 
@@ -174,9 +168,6 @@ async function checkOneNar(target: NarTarget, plan: { narSize: number; narHash: 
     return checkNar(r.body, r.cancel, target, plan, opts.onBytes, unframed);
   });
 }
-
-/** A store path's hash part (its file name's first 32 characters). */
-const hashPart = (p: string): string => path.posix.basename(p).slice(0, 32);
 
 export async function checkItem(item: Item, opts: CheckOptions): Promise<ItemVerdict> {
   let bytes: Buffer;
