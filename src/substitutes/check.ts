@@ -9,9 +9,9 @@ import { excerpt } from '../display.js';
 import { KeytoolError } from '../errors.js';
 import { MAX_NARINFO } from '../nar/cli/narinfo.js';
 import { fileProblem } from '../fsutil/problem.js';
-import { decodeNarinfo, parseRecutils, verifyNarinfo, type Narinfo, type NarinfoVerdict } from '../nar/narinfo.js';
+import { decodeNarinfo, parseRecutils, verifyNarinfo, type NarinfoVerdict } from '../nar/narinfo.js';
 import type { SexpList } from '../sexp/model.js';
-import { checkNar, type ContentsResult, type NarTarget } from './contents.js';
+import { checkNar, type ContentsResult, type NarExpected, type NarTarget } from './contents.js';
 import { FetchFailure, type FetchFailureKind, type HttpClient } from './http.js';
 import { hashPart, isFile, isUrl, type Item, type Location } from './sources.js';
 
@@ -56,15 +56,15 @@ function fetchVerdict(e: FetchFailure, notFound: string): { status: string; mess
   return { status: FAILURE_STATUS[e.kind], message: e.kind === 'not-found' ? `${notFound}: ${e.message}` : e.message };
 }
 
-/** Read a body of at most `max` bytes. */
-async function readBounded(body: AsyncIterable<Buffer>, cancel: () => void, max: number, what: string): Promise<Buffer> {
+/** Read a narinfo's body, refused past MAX_NARINFO bytes. */
+async function readNarinfoBody(body: AsyncIterable<Buffer>, cancel: () => void): Promise<Buffer> {
   const parts: Buffer[] = [];
   let size = 0;
   for await (const c of body) {
     size += c.length;
-    if (size > max) {
+    if (size > MAX_NARINFO) {
       cancel();
-      throw new FetchFailure('too-large', `${what} is larger than ${max} bytes: too large to be a narinfo`);
+      throw new FetchFailure('too-large', `the narinfo is larger than ${MAX_NARINFO} bytes: too large to be a narinfo`);
     }
     parts.push(c);
   }
@@ -77,7 +77,7 @@ async function loadNarinfo(item: Item, http: HttpClient): Promise<Buffer> {
     const url = item.narinfo.url;
     return http.withRetries(async () => {
       const r = await http.open(url);
-      return readBounded(r.body, r.cancel, MAX_NARINFO, 'the narinfo');
+      return readNarinfoBody(r.body, r.cancel);
     });
   }
   const file = item.narinfo.path;
@@ -101,7 +101,7 @@ const decimal = (s: string | undefined): number | undefined => (s !== undefined 
 const SHA256 = /^sha256:([0-9abcdfghijklmnpqrsvwxyz]{52})$/;
 
 /** What the signed text says the nar is, and each URL/Compression pair with its sizes. */
-function contentsPlan(text: string): { narSize: number; narHash: string; targets: NarTarget[] } {
+function contentsPlan(text: string): NarExpected & { targets: NarTarget[] } {
   const signed = parseRecutils(text.slice(0, text.indexOf('Signature:')));
   const all = parseRecutils(text).all;
   // From the signed text only: a NarSize or NarHash below the signature is anyone's.
@@ -155,7 +155,7 @@ async function narLocation(url: string, compression: string, item: Item): Promis
   throw new FetchFailure('not-found', `not in the mirror (looked for ${candidates.map((c) => excerpt(c, 200)).join(', ')})`);
 }
 
-async function checkOneNar(target: NarTarget, plan: { narSize: number; narHash: string }, item: Item, opts: CheckOptions): Promise<ContentsResult> {
+async function checkOneNar(target: NarTarget, plan: NarExpected, item: Item, opts: CheckOptions): Promise<ContentsResult> {
   const loc = await narLocation(target.url, target.compression, item);
   if (loc.kind === 'file') {
     const stream = createReadStream(loc.path, { highWaterMark: 1 << 20 });
