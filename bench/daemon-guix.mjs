@@ -14,17 +14,13 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { median } from './authenticate.mjs';
 
 const here = fileURLToPath(import.meta.url);
 const root = path.resolve(path.dirname(here), '..');
 const work = path.join(root, 'test', '.tmp', 'bench-daemon-guix');
 const setup = path.join(root, 'test', 'real-guix', 'setup.sh');
 const cachedRoot = process.env.GUIX_KEYTOOL_ROOT ?? '/var/cache/guix-keytool/root';
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /** The tier's support module (TypeScript), bundled for this script. */
 async function support() {

@@ -20,6 +20,7 @@ import { Duplex, Writable, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
+import { median } from './authenticate.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(root, 'dist', 'cli', 'keytool.mjs');
@@ -33,10 +34,6 @@ const METHODS = [
   ['lzip', 'lzip', '-6'],
 ];
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const has = (program) => spawnSync(program, ['--version'], { stdio: 'ignore' }).status === 0;
 
 /** Nix base32 of a digest, as NarHash writes it. */

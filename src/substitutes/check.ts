@@ -9,11 +9,11 @@ import { excerpt } from '../display.js';
 import { KeytoolError } from '../errors.js';
 import { MAX_NARINFO } from '../nar/cli/narinfo.js';
 import { fileProblem } from '../fsutil/problem.js';
-import { decodeNarinfo, parseRecutils, verifyNarinfo, type Narinfo, type NarinfoVerdict } from '../nar/narinfo.js';
+import { decodeNarinfo, parseRecutils, verifyNarinfo, type NarinfoVerdict } from '../nar/narinfo.js';
 import type { SexpList } from '../sexp/model.js';
-import { checkNar, type ContentsResult, type NarTarget } from './contents.js';
+import { checkNar, type ContentsResult, type NarExpected, type NarTarget } from './contents.js';
 import { FetchFailure, type FetchFailureKind, type HttpClient } from './http.js';
-import type { Item, Location } from './sources.js';
+import { hashPart, isFile, isUrl, type Item, type Location } from './sources.js';
 
 export interface NarReport {
   url: string;
@@ -51,15 +51,20 @@ const FAILURE_STATUS: Record<FetchFailureKind, string> = {
   'too-large': 'malformed',
 };
 
-/** Read a body of at most `max` bytes. */
-async function readBounded(body: AsyncIterable<Buffer>, cancel: () => void, max: number, what: string): Promise<Buffer> {
+/** A fetch failure's verdict; `notFound` leads a not-found message (what was not found). */
+function fetchVerdict(e: FetchFailure, notFound: string): { status: string; message: string } {
+  return { status: FAILURE_STATUS[e.kind], message: e.kind === 'not-found' ? `${notFound}: ${e.message}` : e.message };
+}
+
+/** Read a narinfo's body, refused past MAX_NARINFO bytes. */
+async function readNarinfoBody(body: AsyncIterable<Buffer>, cancel: () => void): Promise<Buffer> {
   const parts: Buffer[] = [];
   let size = 0;
   for await (const c of body) {
     size += c.length;
-    if (size > max) {
+    if (size > MAX_NARINFO) {
       cancel();
-      throw new FetchFailure('too-large', `${what} is larger than ${max} bytes: too large to be a narinfo`);
+      throw new FetchFailure('too-large', `the narinfo is larger than ${MAX_NARINFO} bytes: too large to be a narinfo`);
     }
     parts.push(c);
   }
@@ -72,7 +77,7 @@ async function loadNarinfo(item: Item, http: HttpClient): Promise<Buffer> {
     const url = item.narinfo.url;
     return http.withRetries(async () => {
       const r = await http.open(url);
-      return readBounded(r.body, r.cancel, MAX_NARINFO, 'the narinfo');
+      return readNarinfoBody(r.body, r.cancel);
     });
   }
   const file = item.narinfo.path;
@@ -96,7 +101,7 @@ const decimal = (s: string | undefined): number | undefined => (s !== undefined 
 const SHA256 = /^sha256:([0-9abcdfghijklmnpqrsvwxyz]{52})$/;
 
 /** What the signed text says the nar is, and each URL/Compression pair with its sizes. */
-function contentsPlan(text: string): { narSize: number; narHash: string; targets: NarTarget[] } {
+function contentsPlan(text: string): NarExpected & { targets: NarTarget[] } {
   const signed = parseRecutils(text.slice(0, text.indexOf('Signature:')));
   const all = parseRecutils(text).all;
   // From the signed text only: a NarSize or NarHash below the signature is anyone's.
@@ -128,7 +133,7 @@ function contentsPlan(text: string): { narSize: number; narHash: string; targets
 /** Where a nar URL points: a URL as Guix resolves it against the server, or a file in the mirror. */
 async function narLocation(url: string, compression: string, item: Item): Promise<Location> {
   if (/^[a-z][a-z0-9+.-]*:/i.test(url)) {
-    if (/^https?:\/\//i.test(url)) return { kind: 'url', url };
+    if (isUrl(url)) return { kind: 'url', url };
     throw new KeytoolError(`nar URL "${excerpt(url)}" is neither http nor https`);
   }
   if (item.base.kind === 'url') return { kind: 'url', url: `${item.base.url}/${url}` };
@@ -146,17 +151,11 @@ async function narLocation(url: string, compression: string, item: Item): Promis
   const name = segments[segments.length - 1]!;
   // A static mirror keeps the server's paths; publish's cache keeps COMPRESSION/NAME.nar.
   const candidates = [path.join(root, ...segments), path.join(root, compression, `${name}.nar`), path.join(here, `${name}.nar`)];
-  for (const c of candidates) {
-    try {
-      if ((await stat(c)).isFile()) return { kind: 'file', path: c };
-    } catch {
-      // try the next layout
-    }
-  }
+  for (const c of candidates) if (await isFile(c)) return { kind: 'file', path: c };
   throw new FetchFailure('not-found', `not in the mirror (looked for ${candidates.map((c) => excerpt(c, 200)).join(', ')})`);
 }
 
-async function checkOneNar(target: NarTarget, plan: { narSize: number; narHash: string }, item: Item, opts: CheckOptions): Promise<ContentsResult> {
+async function checkOneNar(target: NarTarget, plan: NarExpected, item: Item, opts: CheckOptions): Promise<ContentsResult> {
   const loc = await narLocation(target.url, target.compression, item);
   if (loc.kind === 'file') {
     const stream = createReadStream(loc.path, { highWaterMark: 1 << 20 });
@@ -170,17 +169,13 @@ async function checkOneNar(target: NarTarget, plan: { narSize: number; narHash: 
   });
 }
 
-/** A store path's hash part (its file name's first 32 characters). */
-const hashPart = (p: string): string => path.posix.basename(p).slice(0, 32);
-
 export async function checkItem(item: Item, opts: CheckOptions): Promise<ItemVerdict> {
-  const fail = (status: string, message: string, extra: Partial<ItemVerdict> = {}): ItemVerdict => ({ item: item.name, status, message, ...extra });
   let bytes: Buffer;
   try {
     bytes = await loadNarinfo(item, opts.http);
   } catch (e) {
-    if (e instanceof FetchFailure) return fail(FAILURE_STATUS[e.kind], e.kind === 'not-found' ? `no narinfo: ${e.message}` : e.message);
-    if (e instanceof KeytoolError) return fail('unreadable', e.message);
+    if (e instanceof FetchFailure) return { item: item.name, ...fetchVerdict(e, 'no narinfo') };
+    if (e instanceof KeytoolError) return { item: item.name, status: 'unreadable', message: e.message };
     throw e;
   }
   const v = verifyNarinfo(bytes, opts.keys, item.name, opts.storeDir);
@@ -205,7 +200,7 @@ export async function checkItem(item: Item, opts: CheckOptions): Promise<ItemVer
     try {
       r = await checkOneNar(target, plan, item, opts);
     } catch (e) {
-      if (e instanceof FetchFailure) r = { status: FAILURE_STATUS[e.kind], message: e.kind === 'not-found' ? `nar not found: ${e.message}` : e.message, fileBytes: 0, narBytes: 0 };
+      if (e instanceof FetchFailure) r = { ...fetchVerdict(e, 'nar not found'), fileBytes: 0, narBytes: 0 };
       else if (e instanceof KeytoolError) r = { status: 'malformed', message: e.message, fileBytes: 0, narBytes: 0 };
       else throw e;
     }

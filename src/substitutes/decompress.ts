@@ -13,10 +13,14 @@ import { excerpt } from '../display.js';
 /** Why a nar cannot be decompressed; `truncated` when its compressed stream ended early. */
 export class DecompressionError extends Error {
   override readonly name = 'DecompressionError';
-  constructor(message: string, readonly truncated = false, readonly unsupported = false) {
+  constructor(message: string, readonly truncated = false) {
     super(message);
   }
 }
+
+/** A method whose program is missing here. */
+const notInstalled = (compression: string, program: string): DecompressionError =>
+  new DecompressionError(`${compression} decompression needs the \`${program}\` program, which is not installed (Debian: apt install ${program})`);
 
 export interface Decompressor {
   stream: Duplex;
@@ -49,8 +53,8 @@ export function decompressor(compression: string): Decompressor {
     return { stream, finished: async () => {}, abort: () => stream.destroy() };
   }
   const { program, args } = PROGRAMS[compression] ?? {};
-  if (!program || !args) throw new DecompressionError(`unsupported compression "${excerpt(compression, 40)}" (keytool reads ${COMPRESSIONS.join(', ')})`, false, true);
-  if (!installed(program)) throw new DecompressionError(`${compression} decompression needs the \`${program}\` program, which is not installed (Debian: apt install ${program})`, false, true);
+  if (!program || !args) throw new DecompressionError(`unsupported compression "${excerpt(compression, 40)}" (keytool reads ${COMPRESSIONS.join(', ')})`);
+  if (!installed(program)) throw notInstalled(compression, program);
   return subprocess(program, args, compression);
 }
 
@@ -75,8 +79,7 @@ function subprocess(program: string, args: string[], compression: string): Decom
   let aborted = false;
   const exited = new Promise<void>((resolve, reject) => {
     child.on('error', (e) => {
-      const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-      reject(new DecompressionError(missing ? `${compression} decompression needs the \`${program}\` program, which is not installed (Debian: apt install ${program})` : `cannot run ${program}: ${excerpt(e.message, 120)}`, false, missing));
+      reject((e as NodeJS.ErrnoException).code === 'ENOENT' ? notInstalled(compression, program) : new DecompressionError(`cannot run ${program}: ${excerpt(e.message, 120)}`));
     });
     child.on('close', (code, signal) => {
       if (aborted || code === 0) return resolve();

@@ -67,9 +67,6 @@ function describeError(e: unknown, url: URL): FetchFailure {
 }
 
 export interface Response {
-  /** Where the body came from, after redirects. */
-  url: string;
-  status: number;
   headers: IncomingMessage['headers'];
   /** The body, chunk by chunk; ends early only by throwing a FetchFailure (truncated, timeout). */
   body: AsyncIterable<Buffer>;
@@ -96,12 +93,13 @@ export class HttpClient {
     return new Promise((resolve, reject) => {
       const mod = url.protocol === 'https:' ? https : http;
       let timedOut = false;
+      const timeout = (): FetchFailure => new FetchFailure('timeout', `no data from ${excerpt(url.host, 100)} for ${this.options.timeoutMs / 1000} s (timed out)`, true);
       const req = mod.get(url, { agent: url.protocol === 'https:' ? this.httpsAgent : this.httpAgent, headers: { 'user-agent': 'guix-keytool', 'accept-encoding': 'identity' } });
       req.setTimeout(this.options.timeoutMs, () => {
         timedOut = true;
-        req.destroy(new FetchFailure('timeout', `no data from ${excerpt(url.host, 100)} for ${this.options.timeoutMs / 1000} s (timed out)`, true));
+        req.destroy(timeout());
       });
-      req.on('error', (e) => reject(timedOut ? new FetchFailure('timeout', `no data from ${excerpt(url.host, 100)} for ${this.options.timeoutMs / 1000} s (timed out)`, true) : describeError(e, url)));
+      req.on('error', (e) => reject(timedOut ? timeout() : describeError(e, url)));
       req.on('response', (res) => resolve({ res, timedOut: () => timedOut, req }));
     });
   }
@@ -131,25 +129,21 @@ export class HttpClient {
         if (status === 404 || status === 410) throw new FetchFailure('not-found', text);
         throw new FetchFailure('http-status', text, TRANSIENT_STATUS(status));
       }
-      const where = url;
       return {
-        url: url.href,
-        status,
         headers: res.headers,
-        body: bodyOf(res, where, timedOut, this.options.timeoutMs),
+        body: bodyOf(res, url, timedOut, this.options.timeoutMs),
         cancel: () => req.destroy(),
       };
     }
   }
 
   /** Run `attempt`, again after a transient FetchFailure, waiting longer each time. */
-  async withRetries<T>(attempt: () => Promise<T>, onRetry?: (e: FetchFailure, n: number) => void): Promise<T> {
+  async withRetries<T>(attempt: () => Promise<T>): Promise<T> {
     for (let n = 0; ; n++) {
       try {
         return await attempt();
       } catch (e) {
         if (!(e instanceof FetchFailure) || !e.transient || n >= this.options.retries) throw e;
-        onRetry?.(e, n + 1);
         const base = this.options.backoffMs * 2 ** n;
         await delay(base + Math.random() * base * 0.5);
       }

@@ -31,13 +31,17 @@ export interface Item {
 }
 
 const HASH = /^[0-9abcdfghijklmnpqrsvwxyz]{32}$/;
-const isUrl = (s: string): boolean => /^https?:\/\//i.test(s);
+/** Whether `s` is an http or https URL. */
+export const isUrl = (s: string): boolean => /^https?:\/\//i.test(s);
+
+/** A store path's hash part (its file name's first 32 characters). */
+export const hashPart = (p: string): string => path.posix.basename(p).slice(0, 32);
 
 /** An item argument (store path, `HASH-NAME`, `HASH`), or undefined for a source. */
 function parseItem(arg: string, storeDir: string): Expected | undefined {
   if (arg.startsWith(`${storeDir}/`)) {
     checkStorePath(arg, storeDir, 'item');
-    return { hashPart: path.posix.basename(arg).slice(0, 32), storePath: arg };
+    return { hashPart: hashPart(arg), storePath: arg };
   }
   if (HASH.test(arg)) return { hashPart: arg };
   if (HASH.test(arg.slice(0, 32)) && arg[32] === '-' && !arg.includes('/')) return parseItem(`${storeDir}/${arg}`, storeDir);
@@ -94,7 +98,7 @@ async function isDirectory(p: string): Promise<boolean> {
   }
 }
 
-async function isFile(p: string): Promise<boolean> {
+export async function isFile(p: string): Promise<boolean> {
   try {
     return (await stat(p)).isFile();
   } catch {

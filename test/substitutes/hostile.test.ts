@@ -2,32 +2,21 @@
 // way a server can lie or fail gives its own verdict, and the run goes on to the next item.
 // The built bin/keytool runs as a child process (asynchronously: the servers live in this process).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { loadKeyPair, type KeyPair } from '../../src/crypto/index.js';
 import { toNixBase32 } from '../../src/nar/base32.js';
 import { signNarinfo } from '../../src/nar/narinfo.js';
+import { keytoolAsync, REPO, type Result } from '../cli/support/run.js';
 import { scratch } from '../nar/helpers.js';
 import { a1Pair, aclText } from '../nar/keys.js';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const KEYTOOL = path.join(REPO, 'bin/keytool');
-
-interface Run { status: number; stdout: string; stderr: string }
-function kt(args: string[], cwd: string): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(KEYTOOL, args, { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      resolve({ status: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr });
-    });
-  });
-}
 
 const sha = (b: Uint8Array): string => `sha256:${toNixBase32(createHash('sha256').update(b).digest())}`;
 const hashOf = (i: number): string => '0123456789abcdfghijklmnpqrsvwxyz'.slice(i % 32) + '0123456789abcdfghijklmnpqrsvwxyz'.slice(0, i % 32);
@@ -174,7 +163,7 @@ afterAll(async () => {
   await Promise.all([server, tlsServer, otherServer].map((x) => new Promise((r) => (x ? x.close(r) : r(undefined)))));
 });
 
-const check = (...args: string[]): Promise<Run> => kt(['substitutes', 'check', '--config-dir', 'conf', '--acl', 'acl', '--timeout', '1', '--retries', '1', ...args], work);
+const check = (...args: string[]): Promise<Result> => keytoolAsync(['substitutes', 'check', '--config-dir', 'conf', '--acl', 'acl', '--timeout', '1', '--retries', '1', ...args], { cwd: work });
 
 describe('substitutes check against a hostile server', () => {
   it('gives each item its own verdict and goes on to the next', async () => {
@@ -204,7 +193,7 @@ describe('substitutes check against a hostile server', () => {
 
   it('takes an uncompressed nar sent with no length on a connection kept open as whole at NarSize, without waiting', async () => {
     const started = Date.now();
-    const r = await kt(['substitutes', 'check', '--config-dir', 'conf', '--acl', 'acl', '--timeout', '20', '--contents', base, hashOf(indexOf.get('open-ended')!)], work);
+    const r = await keytoolAsync(['substitutes', 'check', '--config-dir', 'conf', '--acl', 'acl', '--timeout', '20', '--contents', base, hashOf(indexOf.get('open-ended')!)], { cwd: work });
     expect(r.stdout).toMatch(/: valid \(.*nar checked: none /);
     expect(r.status).toBe(0);
     expect(Date.now() - started, 'it waited for an end that never comes').toBeLessThan(10_000);
