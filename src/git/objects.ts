@@ -369,6 +369,13 @@ export class Repository {
     return r.stdout.toString('latin1').trim();
   }
 
+  /** The content of the object `spec` names (an ID or `<rev>:<path>`); objectNotFound when none. */
+  async readContent(spec: string): Promise<Buffer> {
+    const o = await this.objects.get(spec);
+    if (!o) throw objectNotFound(spec);
+    return o.content!;
+  }
+
   async readCommit(oid: string): Promise<Commit> {
     const o = await this.objects.get(oid);
     if (!o) throw objectNotFound(oid);
