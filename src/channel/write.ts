@@ -94,7 +94,7 @@ export async function addToKeyring(repo: Repository, branch: string, keys: { key
   if (old && tree === (await repo.git(['rev-parse', `${old}^{tree}`])).stdout.toString('latin1').trim()) {
     return { commit: old, files, unchanged: true };
   }
-  const what = keys.map(({ key, name }) => `${name ?? key.uid ?? formatFingerprint(Buffer.from(key.primary, 'hex'))}`).join(', ');
+  const what = keys.map(({ key, name }) => `${name ?? key.uid ?? formatFingerprint(key.primary)}`).join(', ');
   const args = ['commit-tree', tree, ...(old ? ['-p', old] : []), '-m', `Add ${keys.length === 1 ? 'key of' : 'keys of'} ${what}.`];
   const commit = (await repo.git(args, { env })).stdout.toString('latin1').trim();
   await repo.git(['update-ref', '-m', 'keytool: add committer keys', `refs/heads/${branch}`, commit, old ?? ZERO]);
