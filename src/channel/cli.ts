@@ -17,11 +17,9 @@ import { committerName, fingerprintArgument, keyFromFile, keyFromGpg, keyMatches
 import { checkPush, parsePushLines } from './prepush.js';
 import { addToKeyring, commitAuthorizations, ensureIdentity } from './write.js';
 
-const shown = (fpr: string) => formatFingerprint(Buffer.from(fpr, 'hex'));
-
 /** The `.guix-authorizations` entry for a committer: the key that signs, and its primary key when that is a subkey. */
 function authorizationOf(key: CommitterKey, name: string | undefined): NewEntry {
-  return { fingerprint: shown(key.signing), name, primary: key.signing !== key.primary ? shown(key.primary) : undefined };
+  return { fingerprint: formatFingerprint(key.signing), name, primary: key.signing !== key.primary ? formatFingerprint(key.primary) : undefined };
 }
 
 /** Run `body` on the repository; git failures become errors in words. */
@@ -85,7 +83,7 @@ export async function channelInit(io: GitIO, a: ChannelInitArgs): Promise<number
     await ensureIdentity(repo, io.env);
     const signWith = a.sign !== undefined ? fingerprintArgument(a.sign) : keys[0]!.primary;
     const signer = keys.find((k) => keyMatches(k, signWith));
-    if (!signer) throw new KeytoolError(`the signing key ${shown(signWith)} is not one of the committer keys given with --key or --key-file`);
+    if (!signer) throw new KeytoolError(`the signing key ${formatFingerprint(signWith)} is not one of the committer keys given with --key or --key-file`);
     const named = keys.map((key) => ({ key, name: committerName(key) }));
 
     const ring = await addToKeyring(repo, keyring, named, io.env);
@@ -185,13 +183,13 @@ export async function committer(io: GitIO, a: CommitterArgs): Promise<number> {
       text = addAuthorization(before, authorizationOf(key, name), file);
       const ring = await addToKeyring(repo, keyring, [{ key, name }], io.env);
       for (const f of ring.files) io.stderr.write(`keytool: ${ring.unchanged ? 'already had' : f.replaced ? 'updated' : 'added'} ${displayable(f.name)} on the keyring branch '${displayable(keyring)}'\n`);
-      what = `Authorize ${name ?? shown(key.signing)}.`;
-      io.stderr.write(`keytool: authorized ${shown(key.signing)}${name ? ` (${displayable(name)})` : ''} in ${AUTHORIZATIONS_FILE}\n`);
+      what = `Authorize ${name ?? formatFingerprint(key.signing)}.`;
+      io.stderr.write(`keytool: authorized ${formatFingerprint(key.signing)}${name ? ` (${displayable(name)})` : ''} in ${AUTHORIZATIONS_FILE}\n`);
     } else {
       const entry = await authorizedEntry(repo, keyring, before, file, a.fingerprint!);
       text = removeAuthorization(before, entry.fingerprint, file);
-      what = `Remove ${entry.name ?? shown(entry.fingerprint)} from the authorized committers.`;
-      io.stderr.write(`keytool: removed ${shown(entry.fingerprint)}${entry.name ? ` (${displayable(entry.name)})` : ''} from ${AUTHORIZATIONS_FILE}; their key stays on the keyring branch, since the commits they signed still need it\n`);
+      what = `Remove ${entry.name ?? formatFingerprint(entry.fingerprint)} from the authorized committers.`;
+      io.stderr.write(`keytool: removed ${formatFingerprint(entry.fingerprint)}${entry.name ? ` (${displayable(entry.name)})` : ''} from ${AUTHORIZATIONS_FILE}; their key stays on the keyring branch, since the commits they signed still need it\n`);
     }
     if (a.sign === undefined) {
       writeFileAtomic(file, Buffer.from(text, 'utf8'), { mode: 0o644 });

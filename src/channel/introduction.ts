@@ -8,7 +8,7 @@ import { AUTHORIZATIONS_FILE, AuthenticationError, Checker, authenticateReposito
 import { readAuthorizations } from '../git/authorizations.js';
 import { writeString } from '../git/scheme.js';
 import { formatFingerprint, hex } from '../git/openpgp/index.js';
-import { objectNotFound, type Repository } from '../git/objects.js';
+import type { Repository } from '../git/objects.js';
 
 export interface Introduction {
   commit: string;
@@ -27,11 +27,10 @@ async function whyNotIntroduction(repo: Repository, checker: Checker, id: string
     throw e;
   }
   const signer = formatFingerprint(key.fingerprint);
-  const blob = await repo.objects.get(`${id}:${AUTHORIZATIONS_FILE}`);
-  if (!blob) throw objectNotFound(`${id}:${AUTHORIZATIONS_FILE}`);
+  const blob = await repo.readContent(`${id}:${AUTHORIZATIONS_FILE}`);
   let listed: string[];
   try {
-    listed = readAuthorizations(blob.content!.toString('utf8'), `${AUTHORIZATIONS_FILE} of commit ${id}`);
+    listed = readAuthorizations(blob.toString('utf8'), `${AUTHORIZATIONS_FILE} of commit ${id}`);
   } catch (e) {
     if (e instanceof KeytoolError) return { reason: e.message, signer };
     throw e;

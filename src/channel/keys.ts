@@ -74,14 +74,14 @@ function describe(source: string, data: Buffer, env: NodeJS.ProcessEnv): Committ
   }
   if (!primary || !FPR.test(primary)) throw new KeytoolError(`${source}: gpg could not read the key`);
   const signing = best?.fpr ?? (primaryCanSign ? primary : undefined);
-  if (!signing) throw new KeytoolError(`${source}: key ${formatFingerprint(Buffer.from(primary, 'hex'))} has no valid key that can sign (revoked or expired?)`);
+  if (!signing) throw new KeytoolError(`${source}: key ${formatFingerprint(primary)} has no valid key that can sign (revoked or expired?)`);
   return { source, data, primary, signing, uid };
 }
 
 /** The key gpg holds for `fingerprint`, exported armored. */
 export function keyFromGpg(fingerprint: string, env: NodeJS.ProcessEnv): CommitterKey {
   const fpr = fingerprintArgument(fingerprint);
-  const source = `gpg key ${formatFingerprint(Buffer.from(fpr, 'hex'))}`;
+  const source = `gpg key ${formatFingerprint(fpr)}`;
   // A subkey's fingerprint exports its whole key; export-minimal leaves out third-party signatures.
   const data = gpg(['--armor', '--export', '--export-options', 'export-minimal', fpr], env);
   if (data.length === 0) throw new KeytoolError(`${source}: gpg has no public key with that fingerprint (see gpg --list-keys; import it first, or give the key file with --key-file)`);

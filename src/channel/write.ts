@@ -7,7 +7,7 @@ import { displayable } from '../display.js';
 import { AUTHORIZATIONS_FILE, keyringChecker } from '../git/authenticate.js';
 import { readAuthorizations } from '../git/authorizations.js';
 import { formatFingerprint, hex, Keyring } from '../git/openpgp/index.js';
-import { objectNotFound, type Repository } from '../git/objects.js';
+import type { Repository } from '../git/objects.js';
 import type { CommitterKey } from './keys.js';
 
 const ZERO = '0000000000000000000000000000000000000000';
@@ -83,9 +83,7 @@ export async function addToKeyring(repo: Repository, branch: string, keys: { key
     let target: string | undefined;
     for (const e of entries) {
       if (e.type !== 'blob' || !e.name.endsWith('.key')) continue;
-      const o = await repo.objects.get(e.oid);
-      if (!o) throw objectNotFound(e.oid);
-      if (primariesOf(o.content!).includes(key.primary)) { target = e.name; break; }
+      if (primariesOf(await repo.readContent(e.oid)).includes(key.primary)) { target = e.name; break; }
     }
     const file = target ?? keyFileName(key, name);
     if (!target && entries.some((e) => e.name === file)) throw new KeytoolError(`the keyring branch '${displayable(branch)}' already has a file ${displayable(file)} holding another key`);
@@ -96,7 +94,7 @@ export async function addToKeyring(repo: Repository, branch: string, keys: { key
   if (old && tree === (await repo.git(['rev-parse', `${old}^{tree}`])).stdout.toString('latin1').trim()) {
     return { commit: old, files, unchanged: true };
   }
-  const what = keys.map(({ key, name }) => `${name ?? key.uid ?? formatFingerprint(Buffer.from(key.primary, 'hex'))}`).join(', ');
+  const what = keys.map(({ key, name }) => `${name ?? key.uid ?? formatFingerprint(key.primary)}`).join(', ');
   const args = ['commit-tree', tree, ...(old ? ['-p', old] : []), '-m', `Add ${keys.length === 1 ? 'key of' : 'keys of'} ${what}.`];
   const commit = (await repo.git(args, { env })).stdout.toString('latin1').trim();
   await repo.git(['update-ref', '-m', 'keytool: add committer keys', `refs/heads/${branch}`, commit, old ?? ZERO]);

@@ -12,7 +12,7 @@ import { KeytoolError } from '../errors.js';
 import { addToCache, readCache } from './cache.js';
 import { readAuthorizations } from './authorizations.js';
 import { loadKeyring } from './keyring.js';
-import { GitError, objectNotFound, ObjectError, type Commit, type Repository } from './objects.js';
+import { GitError, ObjectError, type Commit, type Repository } from './objects.js';
 import {
   formatFingerprint, hex, OpenPGPError, readSignature, verifySignature, verifyJob, HASH_ALGORITHMS,
   type Keyring, type PublicKeyPacket, type SignaturePacket,
@@ -134,10 +134,7 @@ export class Checker {
   private readAuthorizationsBlob(oid: string): Promise<string[]> {
     let p = this.authorizations.get(oid);
     if (!p) {
-      p = this.repo.objects.get(oid).then((o) => {
-        if (!o) throw objectNotFound(oid);
-        return readAuthorizations(o.content!.toString('utf8'), `${AUTHORIZATIONS_FILE} (blob ${oid})`);
-      });
+      p = this.repo.readContent(oid).then((content) => readAuthorizations(content.toString('utf8'), `${AUTHORIZATIONS_FILE} (blob ${oid})`));
       this.authorizations.set(oid, p);
     }
     return p;

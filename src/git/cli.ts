@@ -210,7 +210,7 @@ export async function gitAuthorizations(io: GitIO, a: AuthorizationsArgs): Promi
       if (a.json) {
         io.stdout.write(`${JSON.stringify({ file, authorizations: parsed.entries.map((e) => ({ fingerprint: e.fingerprint, name: e.name ?? null })) }, null, 2)}\n`);
       } else {
-        for (const e of parsed.entries) io.stdout.write(`${e.fingerprint.length === 40 ? formatFingerprint(Buffer.from(e.fingerprint, 'hex')) : excerpt(e.fingerprint)}${e.name !== undefined ? `  ${excerpt(e.name, 200)}` : ''}\n`);
+        for (const e of parsed.entries) io.stdout.write(`${e.fingerprint.length === 40 ? formatFingerprint(e.fingerprint) : excerpt(e.fingerprint)}${e.name !== undefined ? `  ${excerpt(e.name, 200)}` : ''}\n`);
       }
       return 0;
     }

@@ -4,7 +4,7 @@
 import { displayable, excerpt } from '../display.js';
 import { KeytoolError } from '../errors.js';
 import { Keyring, OpenPGPError, isArmored } from './openpgp/index.js';
-import { GitError, objectNotFound, ObjectError, type Repository } from './objects.js';
+import { GitError, ObjectError, type Repository } from './objects.js';
 
 export async function keyringCommit(repo: Repository, reference: string): Promise<string> {
   for (const ref of [`refs/heads/${reference}`, `refs/remotes/${reference}`]) {
@@ -25,10 +25,7 @@ export async function loadKeyring(repo: Repository, reference: string): Promise<
     const m = /^\d+ blob ([0-9a-f]+)\t(.*)$/s.exec(entry);
     if (m && m[2]!.endsWith('.key')) files.push({ path: m[2]!, oid: m[1]! });
   }
-  const blobs = await Promise.all(files.map((f) => repo.objects.get(f.oid).then((o) => {
-    if (!o) throw objectNotFound(f.oid);
-    return o.content!;
-  }, (e: unknown) => {
+  const blobs = await Promise.all(files.map((f) => repo.readContent(f.oid).catch((e: unknown) => {
     // Say which key file is refused (too large, or not what its ID says).
     if (e instanceof ObjectError) throw new ObjectError(`keyring file ${displayable(f.path)}: ${e.message}`);
     throw e;

@@ -28,7 +28,7 @@ export function objectNotFound(id: string): GitError {
 
 /** The largest object of each type we read (larger ones are refused before being held in
  *  memory): keys and authorization files are blobs; channel commits are a few kilobytes. */
-export const OBJECT_SIZE_LIMITS: Readonly<Record<string, number>> = {
+const OBJECT_SIZE_LIMITS: Readonly<Record<string, number>> = {
   commit: 1 << 20,
   tag: 1 << 20,
   tree: 16 << 20,
@@ -61,7 +61,7 @@ export interface GitResult {
  * any git it starts), no grafts (GIT_GRAFT_FILE=/dev/null: git 2.39 still honours `info/grafts`
  * with replace refs off), no commit-graph (its parent lists are not checked against the commits).
  */
-export function gitInvocation(args: string[], base: NodeJS.ProcessEnv = process.env): { args: string[]; env: NodeJS.ProcessEnv } {
+function gitInvocation(args: string[], base: NodeJS.ProcessEnv = process.env): { args: string[]; env: NodeJS.ProcessEnv } {
   return {
     args: [
       '--no-replace-objects',
@@ -261,7 +261,7 @@ function substitutedError(asked: string, answered: string): ObjectError {
 }
 
 /** Git's ID of an object: the hash of `<type> <size>\0<content>`. */
-export function objectId(type: string, content: Uint8Array, algorithm: 'sha1' | 'sha256' = 'sha1'): string {
+function objectId(type: string, content: Uint8Array, algorithm: 'sha1' | 'sha256' = 'sha1'): string {
   return createHash(algorithm).update(`${type} ${content.length}\0`, 'latin1').update(content).digest('hex');
 }
 
@@ -367,6 +367,13 @@ export class Repository {
     const r = await this.git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], { okStatus: [1, 128] });
     if (r.status !== 0) return null;
     return r.stdout.toString('latin1').trim();
+  }
+
+  /** The content of the object `spec` names (an ID or `<rev>:<path>`); objectNotFound when none. */
+  async readContent(spec: string): Promise<Buffer> {
+    const o = await this.objects.get(spec);
+    if (!o) throw objectNotFound(spec);
+    return o.content!;
   }
 
   async readCommit(oid: string): Promise<Commit> {

@@ -150,12 +150,11 @@ function read(text: string, what: string, limit: number): Node[] {
     }
     if (c === '#' && text[p + 1] === ';') { stack.push({ kind: 'skip', start: p }); p += 2; continue; }
     if (c === ')' || c === ']') {
-      if (!top || top.kind !== 'list') fail(`unexpected "${c}"`);
-      const list = top as Frame & { kind: 'list' };
-      if ((c === ')') !== (list.open === '(')) fail(`"${c}" closes a list opened with "${list.open}"`);
-      if (list.dot !== undefined && !list.tail) fail('missing datum after "."', list.dot);
+      if (!top || top.kind !== 'list') return fail(`unexpected "${c}"`);
+      if ((c === ')') !== (top.open === '(')) fail(`"${c}" closes a list opened with "${top.open}"`);
+      if (top.dot !== undefined && !top.tail) fail('missing datum after "."', top.dot);
       stack.pop();
-      node = closeList(list, ++p);
+      node = closeList(top, ++p);
     } else if (c === '"') node = string();
     else node = atom();
 

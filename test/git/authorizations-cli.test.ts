@@ -1,20 +1,17 @@
 // End to end: `bin/keytool git authorizations list --file F` on hostile `.guix-authorizations`
 // files. Every one ends in a message in words (exit 1), never an internal error, and the message
 // stays short whatever the size of the file.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, keytool } from '../cli/support/run.js';
 import { TMP_ROOT } from '../support/oracle.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const keytool = path.join(root, 'bin', 'keytool');
 const base = path.join(TMP_ROOT, 'git', `authorizations-cli-${process.pid}`);
 const MiB10 = 10 * 1024 * 1024;
 
 beforeAll(() => {
-  if (!existsSync(path.join(root, 'dist', 'cli', 'keytool.mjs'))) spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
+  assertBuilt();
   mkdirSync(base, { recursive: true });
 });
 
@@ -24,7 +21,7 @@ let n = 0;
 function list(text: string) {
   const file = path.join(base, `f${n++}`);
   writeFileSync(file, text);
-  const r = spawnSync(keytool, ['git', 'authorizations', 'list', '--json', '--file', file], { cwd: base, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 * 1024 * 1024 });
+  const r = keytool(['git', 'authorizations', 'list', '--json', '--file', file], { cwd: base });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.replaceAll(file, 'F') };
 }
 
@@ -70,14 +67,14 @@ describe('keytool git authorizations list (terminal output)', () => {
     const f = path.join(base, 'terminal');
     const name = '\x1b]0;TITLE\x07\x1b[2K\rok fake\nnext';
     writeFileSync(f, file(`("${'a'.repeat(40)}" (name "${name.replace(/\x1b/g, '\\x1b').replace(/\x07/g, '\\a').replace(/\r/g, '\\r').replace(/\n/g, '\\n')}")) ("${'b'.repeat(100_000)}")`));
-    const r = spawnSync(keytool, ['git', 'authorizations', 'list', '--file', f], { cwd: base, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const r = keytool(['git', 'authorizations', 'list', '--file', f], { cwd: base });
     expect(r.stderr).toBe('');
     const lines = r.stdout.split('\n');
     expect(lines).toHaveLength(3);
     expect(lines[0]).toContain('\\x1b]0;TITLE\\x07\\x1b[2K\\rok fake\\nnext');
     expect(r.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f]/);
     expect(lines[1]!.length).toBeLessThan(200);
-    const j = spawnSync(keytool, ['git', 'authorizations', 'list', '--json', '--file', f], { cwd: base, encoding: 'utf8' });
+    const j = keytool(['git', 'authorizations', 'list', '--json', '--file', f], { cwd: base });
     expect(JSON.parse(j.stdout).authorizations[0].name).toBe(name);
   });
 });

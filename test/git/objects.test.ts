@@ -37,11 +37,6 @@ function looseFile(r: TestRepo, id: string): string {
   return path.join(r.dir, '.git', 'objects', id.slice(0, 2), id.slice(2));
 }
 
-/** A commit object written as given (no signing, no checks). */
-function rawCommit(r: TestRepo, text: string): string {
-  return r.git(['hash-object', '-t', 'commit', '-w', '--literally', '--stdin'], text);
-}
-
 beforeAll(() => {
   keysRepo = TestRepo.create('keys');
   repos.push(keysRepo);
@@ -157,7 +152,7 @@ describe('reading large objects', () => {
     const { r, auth, s } = aliceIntro();
     const tree = r.git(['rev-parse', `${s}^{tree}`]);
     const message = 'x'.repeat(1 << 20);
-    const big = rawCommit(r, `tree ${tree}\nparent ${s}\nauthor A <a@example.org> 1700000000 +0000\ncommitter A <a@example.org> 1700000000 +0000\n\n${message}\n`);
+    const big = r.rawCommit(`tree ${tree}\nparent ${s}\nauthor A <a@example.org> 1700000000 +0000\ncommitter A <a@example.org> 1700000000 +0000\n\n${message}\n`);
     const size = Number(r.git(['cat-file', '-s', big]));
     r.head(big);
     const out = await authenticate(r, [s, alice.primary]);
@@ -192,7 +187,7 @@ describe('broken links, in words', () => {
   it('says which commit names a tree as its parent, at the end or inside the history', async () => {
     const { r, auth, s } = aliceIntro();
     const tree = r.git(['rev-parse', `${s}^{tree}`]);
-    const bad = rawCommit(r, `tree ${tree}\nparent ${s}\nparent ${tree}\nauthor A <a@example.org> 1700000000 +0000\ncommitter A <a@example.org> 1700000000 +0000\n\nbad\n`);
+    const bad = r.rawCommit(`tree ${tree}\nparent ${s}\nparent ${tree}\nauthor A <a@example.org> 1700000000 +0000\ncommitter A <a@example.org> 1700000000 +0000\n\nbad\n`);
     const atEnd = await authenticate(r, [s, alice.primary], { end: bad });
     expect(atEnd.stderr).toBe(`${PROG}: error: commit ${bad}: parent ${tree} is a tree, not a commit\n`);
     expect(atEnd.status).toBe(1);
@@ -202,7 +197,7 @@ describe('broken links, in words', () => {
     expect(inside.stderr).toBe(`${PROG}: error: commit ${bad}: parent ${tree} is a tree, not a commit\n`);
 
     const missing = '1'.repeat(40);
-    const orphan = rawCommit(r, `tree ${tree}\nparent ${s}\nparent ${missing}\nauthor A <a@example.org> 1700000000 +0000\ncommitter A <a@example.org> 1700000000 +0000\n\norphan\n`);
+    const orphan = r.rawCommit(`tree ${tree}\nparent ${s}\nparent ${missing}\nauthor A <a@example.org> 1700000000 +0000\ncommitter A <a@example.org> 1700000000 +0000\n\norphan\n`);
     const gone = await authenticate(r, [s, alice.primary], { end: orphan });
     expect(gone.stderr).toBe(`${PROG}: error: commit ${orphan}: parent ${missing} is not in the repository\n`);
 

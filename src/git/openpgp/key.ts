@@ -149,9 +149,10 @@ export const hex = bytesToHex;
 
 /**
  * Guix's display of a fingerprint: ten groups of four upper-case hex digits, a double space in
- * the middle. Other lengths (a bare key ID) print as groups of four.
+ * the middle. Other lengths (a bare key ID) print as groups of four. A string is read as hex.
  */
-export function formatFingerprint(fpr: Uint8Array): string {
+export function formatFingerprint(fingerprint: Uint8Array | string /* hex */): string {
+  const fpr = typeof fingerprint === 'string' ? Buffer.from(fingerprint, 'hex') : fingerprint;
   const h = hex(fpr).toUpperCase();
   const groups = h.match(/.{1,4}/g) ?? [];
   if (fpr.length === 20) return `${groups.slice(0, 5).join(' ')}  ${groups.slice(5).join(' ')}`;

@@ -2,6 +2,7 @@
 // the (sub)key itself, so its fingerprint is the one `.guix-authorizations` must list. As in Guix,
 // binding signatures, flags, expiry and revocations are not checked: the keyring branch is
 // trusted as a whole and authorization is what `.guix-authorizations` says.
+import { isUtf8 } from 'node:buffer';
 import { dearmor } from './armor.js';
 import { OpenPGPError } from './errors.js';
 import { hex, parsePublicKey, type PublicKeyPacket } from './key.js';
@@ -89,15 +90,6 @@ function checkKeySignature(body: Uint8Array): void {
   if (body[0] !== 3 && body[0] !== 4) return; // other versions: kept unread, as in Guix
   const sig = parseSignature(body);
   if (!HASH_ALGORITHMS[sig.hashAlgorithm]) throw new OpenPGPError(`OpenPGP signature: unknown hash algorithm ${sig.hashAlgorithm}`);
-}
-
-function isUtf8(b: Uint8Array): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(b);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -137,13 +137,17 @@ export class TestRepo {
     return execFileSync('git', args, { cwd: this.dir, env, encoding: 'utf8' }).trim();
   }
 
-  /** A commit object with exactly these headers and message (`text`), signed by `signer` with gpg
-   *  and written without any check by git: for commits git would not make. */
+  /** A commit object written exactly as `text` (headers and message), unsigned and without any
+   *  check by git: for commits git would not make. */
+  rawCommit(text: string): string {
+    return this.git(['hash-object', '-t', 'commit', '-w', '--literally', '--stdin'], text);
+  }
+
+  /** As rawCommit, signed by `signer` with gpg. */
   signRaw(text: string, signer: TestKey): string {
     const sig = this.gpg(['--local-user', signer.primary, '--armor', '--detach-sign'], text);
     const blank = text.indexOf('\n\n');
-    const signed = `${text.slice(0, blank + 1)}gpgsig ${sig.replace(/\n$/, '').split('\n').join('\n ')}\n${text.slice(blank + 1)}`;
-    return this.git(['hash-object', '-t', 'commit', '-w', '--literally', '--stdin'], signed);
+    return this.rawCommit(`${text.slice(0, blank + 1)}gpgsig ${sig.replace(/\n$/, '').split('\n').join('\n ')}\n${text.slice(blank + 1)}`);
   }
 
   /** Put `signer`'s key on the keyring and make the introductory commit `s`, signed by `signer`
