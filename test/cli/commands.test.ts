@@ -1,7 +1,7 @@
 // End to end through bin/keytool (build first): every key and ACL command, its output, exit
 // status and files on disk; and for every bad input, the message AND that nothing changed.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { assertBuilt, permissionTestsRun, unprivileged, EXAMPLE, exampleConfig, isRoot, keytool, keytoolAsync, NOBODY, scratch, snapshot } from './support/run.js';
 

@@ -7,7 +7,7 @@ import { checkSignature, keyPairFromSexp, loadKeyPair, publicKeyFromSexp, signHa
 import { KeytoolError } from '../../src/errors.js';
 import { advancedString, parseSexp, printAdvanced } from '../../src/sexp/index.js';
 import { TMP_ROOT } from '../support/oracle.js';
-import { fromHex, latin1, parseHex, vectorKey as key } from './fixtures.js';
+import { fromHex, latin1, vectorKey as key } from './fixtures.js';
 
 const pubText = (label: string, i = 0) => latin1(fromHex(key(label, i).public_key_file));
 const secText = (label: string, i = 0) => latin1(fromHex(key(label, i).secret_key_file));

@@ -149,7 +149,7 @@ describe('reading large objects', () => {
   }, 60_000);
 
   it('refuses a commit over 1 MiB, naming it', async () => {
-    const { r, auth, s } = aliceIntro();
+    const { r, s } = aliceIntro();
     const tree = r.git(['rev-parse', `${s}^{tree}`]);
     const message = 'x'.repeat(1 << 20);
     const big = r.rawCommit(`tree ${tree}\nparent ${s}\nauthor A <a@example.org> 1700000000 +0000\ncommitter A <a@example.org> 1700000000 +0000\n\n${message}\n`);

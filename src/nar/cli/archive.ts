@@ -1,6 +1,6 @@
 // `keytool archive export|list|verify|extract`: `guix archive --export` bundles without a daemon.
 import { readFile, stat } from 'node:fs/promises';
-import { rmdirSync, statSync } from 'node:fs';
+import { rmdirSync } from 'node:fs';
 import path from 'node:path';
 import type { ConfigPaths } from '../../config.js';
 import { loadKeyPair, publicKeyFromSexp, signHash } from '../../crypto/index.js';
